@@ -1,0 +1,66 @@
+/* relay-notifier.h: a callback that waits in a main context until any thread triggers it
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(RELAY_INSIDE) && !defined(RELAY_COMPILATION)
+# error "Only <relay/relay.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+#include "relay-version.h"
+
+G_BEGIN_DECLS
+
+/**
+ * RelayNotifierFunc:
+ * @n_triggers: how many calls to [method@Relay.Notifier.trigger] this call covers
+ *   (at least 1)
+ * @user_data: the data passed when the notifier was created
+ *
+ * The callback of a [class@Relay.Notifier]. It always runs on the thread that
+ * iterates the notifier's main context.
+ */
+typedef void (*RelayNotifierFunc) (guint    n_triggers,
+                                   gpointer user_data);
+
+#define RELAY_TYPE_NOTIFIER (relay_notifier_get_type ())
+
+RELAY_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (RelayNotifier, relay_notifier, RELAY, NOTIFIER, GObject)
+
+RELAY_AVAILABLE_IN_ALL
+RelayNotifier *relay_notifier_new             (RelayNotifierFunc  func,
+                                               gpointer           user_data,
+                                               GDestroyNotify     destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayNotifier *relay_notifier_new_for_context (GMainContext      *context,
+                                               RelayNotifierFunc  func,
+                                               gpointer           user_data,
+                                               GDestroyNotify     destroy);
+RELAY_AVAILABLE_IN_ALL
+gboolean       relay_notifier_trigger         (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+void           relay_notifier_destroy         (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+gboolean       relay_notifier_is_destroyed    (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+GMainContext  *relay_notifier_get_context     (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+gboolean       relay_notifier_get_repeating   (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+void           relay_notifier_set_repeating   (RelayNotifier     *self,
+                                               gboolean           repeating);
+RELAY_AVAILABLE_IN_ALL
+int            relay_notifier_get_priority    (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+void           relay_notifier_set_priority    (RelayNotifier     *self,
+                                               int                priority);
+RELAY_AVAILABLE_IN_ALL
+const char    *relay_notifier_get_name        (RelayNotifier     *self);
+RELAY_AVAILABLE_IN_ALL
+void           relay_notifier_set_name        (RelayNotifier     *self,
+                                               const char        *name);
+
+G_END_DECLS

@@ -1,0 +1,272 @@
+/* relay-promise.h: a GObject promise that settles once and runs its handlers on its
+ * main context
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(RELAY_INSIDE) && !defined(RELAY_COMPILATION)
+# error "Only <relay/relay.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include "relay-version.h"
+
+G_BEGIN_DECLS
+
+/**
+ * RelayPromiseState:
+ * @RELAY_PROMISE_PENDING: not settled yet
+ * @RELAY_PROMISE_FULFILLED: settled with zero or more values
+ * @RELAY_PROMISE_REJECTED: settled with a #GError
+ *
+ * The state of a [class@Relay.Promise]. A promise leaves %RELAY_PROMISE_PENDING
+ * exactly once and never changes state again.
+ */
+typedef enum {
+  RELAY_PROMISE_PENDING,
+  RELAY_PROMISE_FULFILLED,
+  RELAY_PROMISE_REJECTED,
+} RelayPromiseState;
+
+#define RELAY_TYPE_PROMISE (relay_promise_get_type ())
+
+RELAY_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (RelayPromise, relay_promise, RELAY, PROMISE, GObject)
+
+/**
+ * RelayPromiseFunc:
+ * @promise: the settled promise the handler was added to; read its outcome with
+ *   [method@Relay.Promise.get_value] or [method@Relay.Promise.get_error]
+ * @user_data: the data passed with the handler
+ *
+ * A handler added with [method@Relay.Promise.then], [method@Relay.Promise.catch],
+ * [method@Relay.Promise.chain], [method@Relay.Promise.finally] or
+ * [method@Relay.Promise.catch_error]. It runs on the main context of @promise,
+ * from Relay's dispatcher, after @promise settled.
+ *
+ * Return a promise for the promise returned by `then()` & co. to adopt (it may
+ * belong to any context and may already be settled), or %NULL: see each method
+ * for what %NULL means there.
+ *
+ * Returns: (transfer full) (nullable): a promise to adopt, or %NULL
+ */
+typedef RelayPromise *(*RelayPromiseFunc) (RelayPromise *promise,
+                                           gpointer      user_data);
+
+/**
+ * RelayPromiseTapFunc:
+ * @promise: the settled promise
+ * @user_data: the data passed with the handler
+ *
+ * An observer added with [method@Relay.Promise.tap]. It runs on the main context
+ * of @promise and cannot change the outcome.
+ */
+typedef void (*RelayPromiseTapFunc) (RelayPromise *promise,
+                                     gpointer      user_data);
+
+/**
+ * RelayValueFunc:
+ * @value: (nullable): the first value the promise was fulfilled with, or %NULL if
+ *   it was fulfilled with no values
+ * @user_data: the data passed with the callback
+ *
+ * Receives the value of a fulfilled promise; see [method@Relay.Promise.then_values].
+ */
+typedef void (*RelayValueFunc) (const GValue *value,
+                                gpointer      user_data);
+
+/**
+ * RelayErrorFunc:
+ * @error: the error the promise was rejected with
+ * @user_data: the data passed with the callback
+ *
+ * Receives the error of a rejected promise; see [method@Relay.Promise.then_values].
+ */
+typedef void (*RelayErrorFunc) (const GError *error,
+                                gpointer      user_data);
+
+/* Construction */
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_new                 (void);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_new_for_context     (GMainContext        *context);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_new_resolved        (const GValue        *value);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_new_resolved_values (const GValue        *values,
+                                                      guint                n_values);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_new_rejected        (const GError        *error);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_new_delay           (guint                milliseconds);
+
+/* Settling (any thread) */
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve             (RelayPromise        *self,
+                                                      const GValue        *value);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_values      (RelayPromise        *self,
+                                                      const GValue        *values,
+                                                      guint                n_values);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_boolean     (RelayPromise        *self,
+                                                      gboolean             value);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_int         (RelayPromise        *self,
+                                                      int                  value);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_int64       (RelayPromise        *self,
+                                                      gint64               value);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_double      (RelayPromise        *self,
+                                                      double               value);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_string      (RelayPromise        *self,
+                                                      const char          *value);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_object      (RelayPromise        *self,
+                                                      gpointer             object);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_resolve_pointer     (RelayPromise        *self,
+                                                      gpointer             pointer,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_reject              (RelayPromise        *self,
+                                                      const GError        *error);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_reject_error        (RelayPromise        *self,
+                                                      GError              *error);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_reject_literal      (RelayPromise        *self,
+                                                      GQuark               domain,
+                                                      int                  code,
+                                                      const char          *message);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_cancel              (RelayPromise        *self);
+
+/* Outcome */
+RELAY_AVAILABLE_IN_ALL
+RelayPromiseState  relay_promise_get_state           (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_is_pending          (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+guint              relay_promise_get_n_values        (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+const GValue      *relay_promise_get_value           (RelayPromise        *self,
+                                                      guint                index);
+RELAY_AVAILABLE_IN_ALL
+const GValue      *relay_promise_get_values          (RelayPromise        *self,
+                                                      guint               *n_values);
+RELAY_AVAILABLE_IN_ALL
+int                relay_promise_get_int             (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+const char        *relay_promise_get_string          (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+gpointer           relay_promise_get_pointer         (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+const GError      *relay_promise_get_error           (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+GPtrArray         *relay_promise_dup_errors          (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+GMainContext      *relay_promise_get_context         (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+GCancellable      *relay_promise_get_cancellable     (RelayPromise        *self);
+
+/* Progress (reported from any thread, delivered coalesced on the main context) */
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_report_progress     (RelayPromise        *self,
+                                                      double               fraction,
+                                                      const char          *text);
+RELAY_AVAILABLE_IN_ALL
+double             relay_promise_get_progress        (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+char              *relay_promise_dup_progress_text   (RelayPromise        *self);
+
+/* Handlers */
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_then                (RelayPromise        *self,
+                                                      RelayPromiseFunc     on_fulfilled,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_catch               (RelayPromise        *self,
+                                                      RelayPromiseFunc     on_rejected,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_chain               (RelayPromise        *self,
+                                                      RelayPromiseFunc     on_fulfilled,
+                                                      RelayPromiseFunc     on_rejected,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_finally             (RelayPromise        *self,
+                                                      RelayPromiseFunc     on_settled,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_catch_error         (RelayPromise        *self,
+                                                      GQuark               domain,
+                                                      int                  code,
+                                                      RelayPromiseFunc     on_rejected,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_tap                 (RelayPromise        *self,
+                                                      RelayPromiseTapFunc  observer,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy);
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_then_values         (RelayPromise        *self,
+                                                      RelayValueFunc       on_value,
+                                                      gpointer             value_data,
+                                                      GDestroyNotify       value_destroy,
+                                                      RelayErrorFunc       on_error,
+                                                      gpointer             error_data,
+                                                      GDestroyNotify       error_destroy);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_timeout             (RelayPromise        *self,
+                                                      guint                milliseconds);
+
+/* Combinators */
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_all                 (RelayPromise       **promises,
+                                                      guint                n_promises);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_all_settled         (RelayPromise       **promises,
+                                                      guint                n_promises);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_any                 (RelayPromise       **promises,
+                                                      guint                n_promises);
+RELAY_AVAILABLE_IN_ALL
+RelayPromise      *relay_promise_race                (RelayPromise       **promises,
+                                                      guint                n_promises);
+
+/* GIO */
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_wait_async          (RelayPromise        *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+RELAY_AVAILABLE_IN_ALL
+GValue            *relay_promise_wait_finish         (RelayPromise        *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+RELAY_AVAILABLE_IN_ALL
+gboolean           relay_promise_wait                (RelayPromise        *self,
+                                                      GCancellable        *cancellable,
+                                                      GError             **error);
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_settle_from_task    (RelayPromise        *self,
+                                                      GAsyncResult        *result);
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_async_ready_callback (GObject            *source_object,
+                                                      GAsyncResult        *result,
+                                                      gpointer             promise);
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_return_to_task      (RelayPromise        *self,
+                                                      GTask               *task);
+
+
+G_END_DECLS

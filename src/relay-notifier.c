@@ -1,0 +1,647 @@
+/* relay-notifier.c: a callback that waits in a main context until any thread
+ * triggers it
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * RelayNotifier:
+ *
+ * A callback that sits inactive in a [struct@GLib.MainContext] and is triggered
+ * from any thread; the callback then runs on the thread that iterates the
+ * context.
+ *
+ * This is the smallest way to hand control from a worker thread back to the main
+ * loop. Create the notifier on the main thread, give it to a worker, and call
+ * [method@Relay.Notifier.trigger] when the work is done:
+ *
+ * ```c
+ * static int result;    // written by the worker before it triggers
+ *
+ * static void
+ * job_finished (guint n_triggers, gpointer user_data)
+ * {
+ *   g_print ("Job finished! %d\n", result);   // runs on the main thread
+ *   g_main_loop_quit (user_data);
+ * }
+ *
+ * static gpointer
+ * worker (gpointer notifier)
+ * {
+ *   g_usleep (G_USEC_PER_SEC);                // such work
+ *   result = 42;
+ *   relay_notifier_trigger (notifier);
+ *   return NULL;
+ * }
+ *
+ * int
+ * main (void)
+ * {
+ *   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+ *   g_autoptr(RelayNotifier) notifier = relay_notifier_new (job_finished, loop, NULL);
+ *
+ *   g_thread_unref (g_thread_new ("worker", worker, notifier));
+ *   g_main_loop_run (loop);
+ *   return 0;
+ * }
+ * ```
+ *
+ * The worker needs no lock around `result`: everything it wrote before the
+ * trigger is visible to the callback.
+ *
+ * ## The guarantee
+ *
+ * The callback runs at least once *after* every successful trigger; triggers that
+ * arrive before it runs coalesce into one call, which receives how many triggers
+ * it covers. Only the trigger that finds the notifier idle wakes the context, so a
+ * burst of triggers costs one wake-up.
+ *
+ * ## Single-shot and repeating
+ *
+ * A new notifier is single-shot, as in cl-async: it fires once, then releases its
+ * user data and leaves the context; later triggers return %FALSE. Set
+ * [property@Relay.Notifier:repeating] to keep it armed: it fires again after each
+ * dispatch until [method@Relay.Notifier.destroy].
+ *
+ * ## Threads and ownership
+ *
+ * [method@Relay.Notifier.trigger] may be called from any thread, at any time, even
+ * racing with [method@Relay.Notifier.destroy] or the last unref: after destroy it
+ * returns %FALSE and does nothing. The notifier holds a reference on its context.
+ * The user data is released exactly once, on the context's thread: after a
+ * single-shot fired, at the first dispatch after destroy, or when the context is
+ * finalized. Once [method@Relay.Notifier.destroy] has returned, the callback does
+ * not start again; if another thread calls it while the callback runs, it waits
+ * for the callback to return (so do not destroy a notifier from a thread the
+ * callback is waiting for). Dropping the last reference destroys the notifier.
+ */
+
+#include "config.h"
+
+#include "relay-notifier.h"
+#include "relay-sync-private.h"
+
+/* Notifier state, one atomic int: the number of triggers not yet delivered in
+ * the low bits, two terminal flags above. Packing them together lets a trigger
+ * check "still alive" and count itself in one compare-and-swap, so a trigger can
+ * never be counted into a notifier that has already fired or been destroyed. */
+#define COUNT_MASK      0x0fffffff
+#define STATE_FIRED     0x10000000   /* single-shot: the callback was called */
+#define STATE_DESTROYED 0x20000000   /* relay_notifier_destroy() was called */
+
+typedef struct
+{
+  GSource            source;
+
+  int                state;          /* atomic, see above */
+  int                repeating;      /* atomic */
+
+  /* Held by dispatch around the callback and by destroy, so destroy can promise
+   * that no callback starts after it returns. Recursive: the callback may
+   * destroy or drop the notifier. */
+  GRecMutex          lock;
+  RelayNotifierFunc  func;           /* lock */
+  gpointer           user_data;      /* lock */
+  GDestroyNotify     destroy;        /* lock */
+  gboolean           released;       /* lock: user data already released */
+} NotifierSource;
+
+struct _RelayNotifier
+{
+  GObject         parent_instance;
+
+  GMainContext   *context;           /* owned; immutable after construction */
+  NotifierSource *source;            /* owned; immutable after construction */
+  char           *name;              /* main-thread property */
+};
+
+G_DEFINE_FINAL_TYPE (RelayNotifier, relay_notifier, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_REPEATING,
+  PROP_PRIORITY,
+  PROP_NAME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Called with source->lock held, or from finalize. */
+static void
+notifier_source_release_data (NotifierSource *source)
+{
+  gpointer user_data;
+  GDestroyNotify destroy;
+
+  if (source->released)
+    return;
+
+  source->released = TRUE;
+  user_data = g_steal_pointer (&source->user_data);
+  destroy = g_steal_pointer (&source->destroy);
+  source->func = NULL;
+
+  if (destroy != NULL)
+    destroy (user_data);
+}
+
+static gboolean
+notifier_source_dispatch (GSource     *gsource,
+                          GSourceFunc  unused_callback,
+                          gpointer     unused_data)
+{
+  NotifierSource *source = (NotifierSource *) gsource;
+  gboolean repeating = g_atomic_int_get (&source->repeating);
+  int state, new_state;
+  guint n_triggers;
+
+  /* Reset readiness first: a trigger after the swap below finds the count at
+   * zero and makes the source ready again. */
+  g_source_set_ready_time (gsource, -1);
+
+  g_rec_mutex_lock (&source->lock);
+
+  state = g_atomic_int_get (&source->state);
+  do
+    {
+      if (state & STATE_DESTROYED)
+        goto remove;
+
+      n_triggers = state & COUNT_MASK;
+      if (n_triggers == 0)
+        {
+          g_rec_mutex_unlock (&source->lock);
+          return G_SOURCE_CONTINUE;
+        }
+
+      new_state = state & ~COUNT_MASK;
+      if (!repeating)
+        new_state |= STATE_FIRED;
+    }
+  while (!g_atomic_int_compare_and_exchange_full (&source->state, state, new_state, &state));
+
+  if (source->func != NULL)
+    source->func (n_triggers, source->user_data);
+
+  if (repeating && !(g_atomic_int_get (&source->state) & STATE_DESTROYED))
+    {
+      g_rec_mutex_unlock (&source->lock);
+      return G_SOURCE_CONTINUE;
+    }
+
+remove:
+  notifier_source_release_data (source);
+  g_rec_mutex_unlock (&source->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notifier_source_finalize (GSource *gsource)
+{
+  NotifierSource *source = (NotifierSource *) gsource;
+
+  /* The context was finalized before the notifier fired or saw its destroy. */
+  notifier_source_release_data (source);
+  g_rec_mutex_clear (&source->lock);
+}
+
+static GSourceFuncs notifier_source_funcs = {
+  .dispatch = notifier_source_dispatch,
+  .finalize = notifier_source_finalize,
+};
+
+static void
+relay_notifier_constructed (GObject *object)
+{
+  RelayNotifier *self = RELAY_NOTIFIER (object);
+
+  G_OBJECT_CLASS (relay_notifier_parent_class)->constructed (object);
+
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
+
+  self->source = (NotifierSource *) g_source_new (&notifier_source_funcs,
+                                                  sizeof (NotifierSource));
+  g_rec_mutex_init (&self->source->lock);
+  g_source_set_static_name ((GSource *) self->source, "[relay] notifier");
+  g_source_attach ((GSource *) self->source, self->context);
+}
+
+static void
+relay_notifier_finalize (GObject *object)
+{
+  RelayNotifier *self = RELAY_NOTIFIER (object);
+
+  relay_notifier_destroy (self);
+
+  g_source_unref ((GSource *) self->source);
+  g_main_context_unref (self->context);
+  g_free (self->name);
+
+  G_OBJECT_CLASS (relay_notifier_parent_class)->finalize (object);
+}
+
+static void
+relay_notifier_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  RelayNotifier *self = RELAY_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_boxed (value, self->context);
+      break;
+
+    case PROP_REPEATING:
+      g_value_set_boolean (value, relay_notifier_get_repeating (self));
+      break;
+
+    case PROP_PRIORITY:
+      g_value_set_int (value, relay_notifier_get_priority (self));
+      break;
+
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_notifier_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  RelayNotifier *self = RELAY_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_boxed (value);
+      break;
+
+    case PROP_REPEATING:
+      relay_notifier_set_repeating (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PRIORITY:
+      relay_notifier_set_priority (self, g_value_get_int (value));
+      break;
+
+    case PROP_NAME:
+      relay_notifier_set_name (self, g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_notifier_class_init (RelayNotifierClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = relay_notifier_constructed;
+  object_class->finalize = relay_notifier_finalize;
+  object_class->get_property = relay_notifier_get_property;
+  object_class->set_property = relay_notifier_set_property;
+
+  /**
+   * RelayNotifier:context:
+   *
+   * The main context the callback runs on. %NULL at construction means the
+   * thread-default context of the constructing thread.
+   */
+  properties[PROP_CONTEXT] =
+    g_param_spec_boxed ("context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * RelayNotifier:repeating:
+   *
+   * Whether the notifier stays armed after its callback ran. %FALSE (the
+   * default) makes it single-shot. May be changed from any thread; it applies
+   * from the next dispatch.
+   */
+  properties[PROP_REPEATING] =
+    g_param_spec_boolean ("repeating", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * RelayNotifier:priority:
+   *
+   * The priority of the notifier's source in its main context.
+   */
+  properties[PROP_PRIORITY] =
+    g_param_spec_int ("priority", NULL, NULL,
+                      G_MININT, G_MAXINT, G_PRIORITY_DEFAULT,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * RelayNotifier:name:
+   *
+   * A name for debugging; it becomes the name of the notifier's [struct@GLib.Source].
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+relay_notifier_init (RelayNotifier *self)
+{
+}
+
+/**
+ * relay_notifier_new:
+ * @func: (scope notified) (closure user_data) (destroy destroy): the callback
+ * @user_data: data for @func
+ * @destroy: (nullable): releases @user_data, on the context's thread
+ *
+ * Creates a single-shot notifier on the calling thread's thread-default main
+ * context (see [method@GLib.MainContext.push_thread_default]); @func runs on the
+ * thread that iterates that context. Call from the thread that owns the context.
+ *
+ * Returns: (transfer full): a new notifier
+ */
+RelayNotifier *
+relay_notifier_new (RelayNotifierFunc func,
+                    gpointer          user_data,
+                    GDestroyNotify    destroy)
+{
+  g_return_val_if_fail (func != NULL, NULL);
+
+  return relay_notifier_new_for_context (NULL, func, user_data, destroy);
+}
+
+/**
+ * relay_notifier_new_for_context:
+ * @context: (nullable): the main context @func runs on, or %NULL for the
+ *   thread-default context of the calling thread
+ * @func: (scope notified) (closure user_data) (destroy destroy): the callback
+ * @user_data: data for @func
+ * @destroy: (nullable): releases @user_data, on @context's thread
+ *
+ * Creates a single-shot notifier on @context. Safe from any thread.
+ *
+ * Returns: (transfer full): a new notifier
+ */
+RelayNotifier *
+relay_notifier_new_for_context (GMainContext      *context,
+                                RelayNotifierFunc  func,
+                                gpointer           user_data,
+                                GDestroyNotify     destroy)
+{
+  RelayNotifier *self;
+
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_object_new (RELAY_TYPE_NOTIFIER, "context", context, NULL);
+
+  g_rec_mutex_lock (&self->source->lock);
+  self->source->func = func;
+  self->source->user_data = user_data;
+  self->source->destroy = destroy;
+  g_rec_mutex_unlock (&self->source->lock);
+
+  return self;
+}
+
+/**
+ * relay_notifier_trigger:
+ * @self: a notifier
+ *
+ * Asks for the callback to run on the notifier's context. Safe from any thread,
+ * at any time, including while another thread destroys or unrefs the notifier
+ * (as long as the caller holds its own reference).
+ *
+ * Everything the calling thread wrote before this call is visible to the
+ * callback. Triggers that arrive before the callback runs coalesce; the callback
+ * learns how many it covers. Only a trigger that finds the notifier idle wakes
+ * the context.
+ *
+ * Returns: %TRUE if the callback will run for this trigger; %FALSE if the
+ *   notifier was destroyed or, being single-shot, has already fired
+ */
+gboolean
+relay_notifier_trigger (RelayNotifier *self)
+{
+  NotifierSource *source;
+  int state, new_state;
+
+  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), FALSE);
+
+  source = self->source;
+  state = g_atomic_int_get (&source->state);
+  do
+    {
+      if (state & (STATE_FIRED | STATE_DESTROYED))
+        return FALSE;
+
+      /* Saturate rather than overflow into the flags; the count is a hint. */
+      new_state = (state & COUNT_MASK) == COUNT_MASK ? state : state + 1;
+    }
+  while (!g_atomic_int_compare_and_exchange_full (&source->state, state, new_state, &state));
+
+  /* Only the trigger that took the count off zero wakes the context. The CAS
+   * above is sequentially consistent: the dispatch that reads the count sees
+   * everything this thread wrote before it. */
+  if ((state & COUNT_MASK) == 0)
+    g_source_set_ready_time ((GSource *) source, 0);
+
+  return TRUE;
+}
+
+/**
+ * relay_notifier_destroy:
+ * @self: a notifier
+ *
+ * Detaches the notifier from its context: later triggers return %FALSE, and the
+ * callback does not start again once this returns. The user data is released
+ * on the context's thread: now if called there while the context is being
+ * iterated, otherwise at the context's next dispatch (or when it is finalized).
+ *
+ * Safe from any thread and idempotent. Called by the last unref.
+ */
+void
+relay_notifier_destroy (RelayNotifier *self)
+{
+  NotifierSource *source;
+  int old_state;
+  gboolean owner;
+
+  g_return_if_fail (RELAY_IS_NOTIFIER (self));
+
+  source = self->source;
+
+  /* Taking the lock waits for a callback running on another thread. */
+  g_rec_mutex_lock (&source->lock);
+
+  old_state = g_atomic_int_or (&source->state, STATE_DESTROYED);
+  if (old_state & STATE_DESTROYED)
+    {
+      g_rec_mutex_unlock (&source->lock);
+      return;
+    }
+
+  owner = g_main_context_is_owner (self->context);
+  if (owner)
+    notifier_source_release_data (source);
+
+  g_rec_mutex_unlock (&source->lock);
+
+  if (owner)
+    g_source_destroy ((GSource *) source);
+  else
+    g_source_set_ready_time ((GSource *) source, 0);    /* let the owner clean up */
+}
+
+/**
+ * relay_notifier_is_destroyed:
+ * @self: a notifier
+ *
+ * Whether [method@Relay.Notifier.destroy] was called. A single-shot notifier that
+ * fired is not destroyed, but its trigger returns %FALSE.
+ *
+ * Returns: %TRUE after destroy
+ */
+gboolean
+relay_notifier_is_destroyed (RelayNotifier *self)
+{
+  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), FALSE);
+
+  return (g_atomic_int_get (&self->source->state) & STATE_DESTROYED) != 0;
+}
+
+/**
+ * relay_notifier_get_context:
+ * @self: a notifier
+ *
+ * Returns: (transfer none): the main context the callback runs on
+ */
+GMainContext *
+relay_notifier_get_context (RelayNotifier *self)
+{
+  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), NULL);
+
+  return self->context;
+}
+
+/**
+ * relay_notifier_get_repeating:
+ * @self: a notifier
+ *
+ * Returns: whether the notifier stays armed after it fired
+ */
+gboolean
+relay_notifier_get_repeating (RelayNotifier *self)
+{
+  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), FALSE);
+
+  return g_atomic_int_get (&self->source->repeating);
+}
+
+/**
+ * relay_notifier_set_repeating:
+ * @self: a notifier
+ * @repeating: %TRUE to fire after every dispatch, %FALSE for single-shot
+ *
+ * Sets [property@Relay.Notifier:repeating]. Safe from any thread; it applies
+ * from the next dispatch.
+ */
+void
+relay_notifier_set_repeating (RelayNotifier *self,
+                              gboolean       repeating)
+{
+  g_return_if_fail (RELAY_IS_NOTIFIER (self));
+
+  repeating = !!repeating;
+  if (g_atomic_int_exchange (&self->source->repeating, repeating) != repeating)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPEATING]);
+}
+
+/**
+ * relay_notifier_get_priority:
+ * @self: a notifier
+ *
+ * Returns: the priority of the notifier's source
+ */
+int
+relay_notifier_get_priority (RelayNotifier *self)
+{
+  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), G_PRIORITY_DEFAULT);
+
+  return g_source_get_priority ((GSource *) self->source);
+}
+
+/**
+ * relay_notifier_set_priority:
+ * @self: a notifier
+ * @priority: a priority such as %G_PRIORITY_DEFAULT or %G_PRIORITY_HIGH
+ *
+ * Sets the priority the callback is dispatched at. Call on the context's thread.
+ */
+void
+relay_notifier_set_priority (RelayNotifier *self,
+                             int            priority)
+{
+  g_return_if_fail (RELAY_IS_NOTIFIER (self));
+
+  if (g_source_get_priority ((GSource *) self->source) == priority)
+    return;
+
+  g_source_set_priority ((GSource *) self->source, priority);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
+}
+
+/**
+ * relay_notifier_get_name:
+ * @self: a notifier
+ *
+ * Returns: (nullable): the debug name, if one was set
+ */
+const char *
+relay_notifier_get_name (RelayNotifier *self)
+{
+  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * relay_notifier_set_name:
+ * @self: a notifier
+ * @name: (nullable): a name for debugging and profilers
+ *
+ * Names the notifier and its [struct@GLib.Source]. Call on the context's thread.
+ */
+void
+relay_notifier_set_name (RelayNotifier *self,
+                         const char    *name)
+{
+  g_return_if_fail (RELAY_IS_NOTIFIER (self));
+
+  if (g_strcmp0 (self->name, name) == 0)
+    return;
+
+  g_free (self->name);
+  self->name = g_strdup (name);
+
+  g_source_set_name ((GSource *) self->source, name ? name : "[relay] notifier");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+}

@@ -1,0 +1,53 @@
+/* relay-sync-private.h: the locking primitives Relay's own code uses
+ *
+ * Relay locks with GMutex. GLib implements GMutex on Linux with futexes, which
+ * ThreadSanitizer cannot see, so under TSan every lock and unlock also tells the
+ * sanitizer about the happens-before edge the mutex creates. This keeps reports
+ * about Relay's own data honest without suppressing Relay frames.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#if defined(__SANITIZE_THREAD__)
+# define RELAY_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define RELAY_TSAN 1
+# endif
+#endif
+
+#ifdef RELAY_TSAN
+void __tsan_acquire (void *addr);
+void __tsan_release (void *addr);
+# define relay_tsan_acquire(addr) __tsan_acquire ((void *) (addr))
+# define relay_tsan_release(addr) __tsan_release ((void *) (addr))
+#else
+# define relay_tsan_acquire(addr) ((void) 0)
+# define relay_tsan_release(addr) ((void) 0)
+#endif
+
+static inline void
+relay_mutex_lock (GMutex *mutex)
+{
+  g_mutex_lock (mutex);
+  relay_tsan_acquire (mutex);
+}
+
+static inline void
+relay_mutex_unlock (GMutex *mutex)
+{
+  relay_tsan_release (mutex);
+  g_mutex_unlock (mutex);
+}
+
+static inline void
+relay_cond_wait (GCond  *cond,
+                 GMutex *mutex)
+{
+  relay_tsan_release (mutex);
+  g_cond_wait (cond, mutex);
+  relay_tsan_acquire (mutex);
+}
