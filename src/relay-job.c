@@ -374,6 +374,9 @@ relay_job_return_error_if_cancelled (RelayJob *self)
  * relay_job_has_returned:
  * @self: a job
  *
+ * Whether the job function already settled the job's promise. Call from the
+ * job function, on its worker thread.
+ *
  * Returns: whether a `relay_job_return_*()` function was called
  */
 gboolean

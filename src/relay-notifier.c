@@ -532,6 +532,8 @@ relay_notifier_is_destroyed (RelayNotifier *self)
  * relay_notifier_get_context:
  * @self: a notifier
  *
+ * Gets the main context whose thread runs the callback. Any thread.
+ *
  * Returns: (transfer none): the main context the callback runs on
  */
 GMainContext *
@@ -545,6 +547,8 @@ relay_notifier_get_context (RelayNotifier *self)
 /**
  * relay_notifier_get_repeating:
  * @self: a notifier
+ *
+ * Gets [property@Relay.Notifier:repeating]. Any thread.
  *
  * Returns: whether the notifier stays armed after it fired
  */
@@ -579,6 +583,8 @@ relay_notifier_set_repeating (RelayNotifier *self,
  * relay_notifier_get_priority:
  * @self: a notifier
  *
+ * Gets the priority the callback is dispatched at. Any thread.
+ *
  * Returns: the priority of the notifier's source
  */
 int
@@ -612,6 +618,9 @@ relay_notifier_set_priority (RelayNotifier *self,
 /**
  * relay_notifier_get_name:
  * @self: a notifier
+ *
+ * Gets the debug name set with [method@Relay.Notifier.set_name]. Call on the
+ * context's thread.
  *
  * Returns: (nullable): the debug name, if one was set
  */

@@ -349,6 +349,8 @@ relay_run_in_thread (RelayJobFunc    func,
  * relay_pool_get_max_threads:
  * @self: a pool
  *
+ * Gets [property@Relay.Pool:max-threads]. Any thread.
+ *
  * Returns: the most jobs the pool runs at once
  */
 guint
@@ -362,6 +364,8 @@ relay_pool_get_max_threads (RelayPool *self)
 /**
  * relay_pool_get_n_queued:
  * @self: a pool
+ *
+ * Counts the jobs that were submitted and have not started yet. Any thread.
  *
  * Returns: how many jobs wait for a thread (a snapshot)
  */
@@ -382,6 +386,9 @@ relay_pool_get_n_queued (RelayPool *self)
 /**
  * relay_pool_get_n_running:
  * @self: a pool
+ *
+ * Counts the jobs whose function is running on a worker right now. Any
+ * thread.
  *
  * Returns: how many jobs are running (a snapshot)
  */
@@ -460,6 +467,8 @@ relay_pool_shutdown (RelayPool *self)
 /**
  * relay_pool_is_shut_down:
  * @self: a pool
+ *
+ * Whether the pool stopped accepting jobs. Any thread.
  *
  * Returns: whether [method@Relay.Pool.shutdown] was called
  */

@@ -1290,6 +1290,8 @@ relay_promise_get_state (RelayPromise *self)
  * relay_promise_is_pending:
  * @self: a promise
  *
+ * Whether @self is still waiting to be settled. Any thread.
+ *
  * Returns: %TRUE if @self has not settled yet
  */
 gboolean
@@ -1303,6 +1305,8 @@ relay_promise_is_pending (RelayPromise *self)
 /**
  * relay_promise_get_n_values:
  * @self: a promise
+ *
+ * Counts the values of a fulfilled promise. Any thread.
  *
  * Returns: how many values @self was fulfilled with; 0 while pending or if rejected
  */
@@ -1399,6 +1403,9 @@ relay_promise_get_int (RelayPromise *self)
  * relay_promise_get_string:
  * @self: a fulfilled promise
  *
+ * Reads the first value of a fulfilled promise as a string. Any thread; the
+ * string lives as long as @self.
+ *
  * Returns: (nullable) (transfer none): the first value, which must hold a
  *   string, or %NULL if there is none
  */
@@ -1417,6 +1424,9 @@ relay_promise_get_string (RelayPromise *self)
 /**
  * relay_promise_get_pointer:
  * @self: a fulfilled promise
+ *
+ * Reads the first value of a fulfilled promise as a pointer (see
+ * [method@Relay.Promise.resolve_pointer]). Any thread.
  *
  * Returns: (nullable) (transfer none): the first value, which must hold a
  *   pointer, or %NULL if there is none
@@ -1495,6 +1505,9 @@ relay_promise_dup_errors (RelayPromise *self)
 /**
  * relay_promise_get_context:
  * @self: a promise
+ *
+ * Gets the main context whose thread runs the handlers of @self and emits its
+ * `notify` signals. Any thread.
  *
  * Returns: (transfer none): the main context @self's handlers run on
  */
@@ -1631,6 +1644,9 @@ relay_promise_report_progress (RelayPromise *self,
  * relay_promise_get_progress:
  * @self: a promise
  *
+ * Gets [property@Relay.Promise:progress]: the latest report that reached the
+ * promise's context, not the latest one sent. Any thread.
+ *
  * Returns: the latest progress delivered to the promise's context, from 0 to 1
  */
 double
@@ -1651,6 +1667,9 @@ relay_promise_get_progress (RelayPromise *self)
 /**
  * relay_promise_dup_progress_text:
  * @self: a promise
+ *
+ * Gets [property@Relay.Promise:progress-text], delivered like
+ * [property@Relay.Promise:progress]. Any thread.
  *
  * Returns: (transfer full) (nullable): the latest progress text delivered to
  *   the promise's context

@@ -1,0 +1,540 @@
+/* test-notifier.c: RelayNotifier — triggers from any thread, callbacks on the owner
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <relay/relay.h>
+
+/* Iterates @context until @done is set, failing after @timeout_ms. */
+static void
+iterate_until (GMainContext *context,
+               int          *done,
+               guint         timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!g_atomic_int_get (done))
+    {
+      g_main_context_iteration (context, FALSE);
+      if (!g_atomic_int_get (done))
+        g_usleep (100);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+}
+
+/* Iterates without blocking until nothing is ready. */
+static void
+drain (GMainContext *context)
+{
+  for (int i = 0; i < 10; i++)
+    while (g_main_context_iteration (context, FALSE))
+      ;
+}
+
+/* --- the first cl-async threading example --------------------------------- */
+
+typedef struct
+{
+  RelayNotifier *notifier;
+  int            result;     /* written without a lock, as in the seed */
+  int            seen;
+  GThread       *main_thread;
+  GThread       *callback_thread;
+  int            done;
+} SeedData;
+
+static void
+seed_finished (guint    n_triggers,
+               gpointer user_data)
+{
+  SeedData *data = user_data;
+
+  data->seen = data->result;
+  data->callback_thread = g_thread_self ();
+  g_atomic_int_set (&data->done, TRUE);
+}
+
+static gpointer
+seed_worker (gpointer user_data)
+{
+  SeedData *data = user_data;
+
+  g_usleep (50 * 1000);   /* such work */
+  data->result = 42;
+  g_assert_true (relay_notifier_trigger (data->notifier));
+  return NULL;
+}
+
+static void
+test_seed_example (void)
+{
+  SeedData data = { 0 };
+  GThread *worker;
+
+  data.main_thread = g_thread_self ();
+  data.notifier = relay_notifier_new (seed_finished, &data, NULL);
+  worker = g_thread_new ("worker", seed_worker, &data);
+
+  iterate_until (NULL, &data.done, 5000);
+  g_thread_join (worker);
+
+  g_assert_cmpint (data.seen, ==, 42);
+  g_assert_true (data.callback_thread == data.main_thread);
+  g_object_unref (data.notifier);
+}
+
+/* --- single-shot and repeating -------------------------------------------- */
+
+typedef struct
+{
+  int       calls;
+  guint     covered;
+  int       freed;
+  GThread  *free_thread;
+} Counts;
+
+static void
+count_call (guint    n_triggers,
+            gpointer user_data)
+{
+  Counts *counts = user_data;
+
+  counts->calls++;
+  counts->covered += n_triggers;
+}
+
+static void
+count_free (gpointer user_data)
+{
+  Counts *counts = user_data;
+
+  counts->freed++;
+  counts->free_thread = g_thread_self ();
+}
+
+static void
+test_single_shot (void)
+{
+  Counts counts = { 0 };
+  RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
+
+  g_assert_false (relay_notifier_get_repeating (notifier));
+  g_assert_true (relay_notifier_trigger (notifier));
+  g_assert_true (relay_notifier_trigger (notifier));
+  g_assert_true (relay_notifier_trigger (notifier));
+  g_assert_cmpint (counts.calls, ==, 0);      /* never synchronously */
+
+  drain (NULL);
+  g_assert_cmpint (counts.calls, ==, 1);
+  g_assert_cmpuint (counts.covered, ==, 3);   /* coalesced, and it says so */
+  g_assert_cmpint (counts.freed, ==, 1);      /* released once it fired */
+
+  g_assert_false (relay_notifier_trigger (notifier));
+  drain (NULL);
+  g_assert_cmpint (counts.calls, ==, 1);
+  g_assert_false (relay_notifier_is_destroyed (notifier));
+
+  relay_notifier_destroy (notifier);
+  g_object_unref (notifier);
+  g_assert_cmpint (counts.freed, ==, 1);
+}
+
+static void
+test_repeating (void)
+{
+  Counts counts = { 0 };
+  RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
+
+  relay_notifier_set_repeating (notifier, TRUE);
+  g_assert_true (relay_notifier_get_repeating (notifier));
+
+  for (int round = 1; round <= 5; round++)
+    {
+      g_assert_true (relay_notifier_trigger (notifier));
+      g_assert_true (relay_notifier_trigger (notifier));
+      drain (NULL);
+      g_assert_cmpint (counts.calls, ==, round);
+      g_assert_cmpuint (counts.covered, ==, 2 * round);
+    }
+
+  drain (NULL);
+  g_assert_cmpint (counts.calls, ==, 5);     /* no trigger, no call */
+  g_assert_cmpint (counts.freed, ==, 0);
+
+  g_object_unref (notifier);                 /* the last unref destroys */
+  g_assert_cmpint (counts.freed, ==, 0);     /* ... on the owner, at its next dispatch */
+  drain (NULL);
+  g_assert_cmpint (counts.freed, ==, 1);
+  g_assert_true (counts.free_thread == g_thread_self ());
+}
+
+static void
+test_destroy (void)
+{
+  Counts counts = { 0 };
+  RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
+
+  g_assert_true (relay_notifier_trigger (notifier));
+  relay_notifier_destroy (notifier);
+  g_assert_true (relay_notifier_is_destroyed (notifier));
+  g_assert_false (relay_notifier_trigger (notifier));
+  relay_notifier_destroy (notifier);         /* idempotent */
+
+  drain (NULL);
+  g_assert_cmpint (counts.calls, ==, 0);     /* the pending trigger died with it */
+  g_assert_cmpint (counts.freed, ==, 1);
+  g_object_unref (notifier);
+  g_assert_cmpint (counts.freed, ==, 1);
+}
+
+static void
+destroy_self_in_callback (guint    n_triggers,
+                          gpointer user_data)
+{
+  RelayNotifier **notifier = user_data;
+
+  relay_notifier_destroy (*notifier);
+  g_clear_object (notifier);
+}
+
+static void
+test_destroy_from_callback (void)
+{
+  RelayNotifier *notifier = relay_notifier_new (destroy_self_in_callback, &notifier, NULL);
+
+  relay_notifier_set_repeating (notifier, TRUE);
+  relay_notifier_trigger (notifier);
+  drain (NULL);
+  g_assert_null (notifier);
+}
+
+static void
+test_properties (void)
+{
+  Counts counts = { 0 };
+  g_autoptr(RelayNotifier) notifier = relay_notifier_new (count_call, &counts, NULL);
+  g_autoptr(GMainContext) context = NULL;
+  int priority;
+
+  relay_notifier_set_priority (notifier, G_PRIORITY_HIGH);
+  relay_notifier_set_name (notifier, "test notifier");
+  g_object_get (notifier, "priority", &priority, "context", &context, NULL);
+
+  g_assert_cmpint (priority, ==, G_PRIORITY_HIGH);
+  g_assert_cmpstr (relay_notifier_get_name (notifier), ==, "test notifier");
+  g_assert_true (context == g_main_context_default ());
+  g_assert_true (relay_notifier_get_context (notifier) == g_main_context_default ());
+}
+
+/* --- 8 threads × 100,000 triggers on a repeating notifier ------------------ */
+
+#define N_THREADS  8
+#define N_TRIGGERS 100000
+
+typedef struct
+{
+  RelayNotifier *notifier;
+  GThread       *owner;
+  guint64        covered;        /* owner thread only */
+  guint          calls;          /* owner thread only */
+  gboolean       wrong_thread;   /* owner thread only */
+  int            workers_done;   /* atomic */
+  int            calls_after_last;  /* owner: calls that began after every worker finished */
+  int            start;          /* atomic: go */
+} Burst;
+
+static void
+burst_call (guint    n_triggers,
+            gpointer user_data)
+{
+  Burst *burst = user_data;
+
+  if (g_thread_self () != burst->owner)
+    burst->wrong_thread = TRUE;
+  burst->calls++;
+  burst->covered += n_triggers;
+  if (g_atomic_int_get (&burst->workers_done) == N_THREADS)
+    burst->calls_after_last++;
+}
+
+static gpointer
+burst_worker (gpointer user_data)
+{
+  Burst *burst = user_data;
+
+  while (!g_atomic_int_get (&burst->start))
+    g_thread_yield ();
+
+  for (int i = 0; i < N_TRIGGERS; i++)
+    g_assert_true (relay_notifier_trigger (burst->notifier));
+
+  g_atomic_int_inc (&burst->workers_done);
+  return NULL;
+}
+
+static void
+test_many_threads (void)
+{
+  Burst burst = { 0 };
+  GThread *threads[N_THREADS];
+
+  burst.owner = g_thread_self ();
+  burst.notifier = relay_notifier_new (burst_call, &burst, NULL);
+  relay_notifier_set_repeating (burst.notifier, TRUE);
+
+  for (int i = 0; i < N_THREADS; i++)
+    threads[i] = g_thread_new ("trigger", burst_worker, &burst);
+  g_atomic_int_set (&burst.start, TRUE);
+
+  while (burst.covered < (guint64) N_THREADS * N_TRIGGERS)
+    g_main_context_iteration (NULL, TRUE);
+
+  for (int i = 0; i < N_THREADS; i++)
+    g_thread_join (threads[i]);
+  drain (NULL);
+
+  g_assert_false (burst.wrong_thread);
+  g_assert_cmpuint (burst.covered, ==, (guint64) N_THREADS * N_TRIGGERS);
+  g_assert_cmpuint (burst.calls, >=, 1);
+  g_assert_cmpuint (burst.calls, <=, N_THREADS * N_TRIGGERS);
+  g_test_message ("%u callbacks covered %" G_GUINT64_FORMAT " triggers",
+                  burst.calls, burst.covered);
+
+  /* The callback that covered the last trigger ran after that trigger: the
+   * total can only reach N×M once every trigger was delivered. */
+  g_object_unref (burst.notifier);
+  drain (NULL);
+}
+
+/* --- trigger racing destroy / unref ---------------------------------------- */
+
+typedef struct
+{
+  RelayNotifier *notifier;     /* the racer's own reference */
+  int            destroyed;    /* atomic: set once destroy() returned */
+  int            late_calls;   /* atomic: callbacks that began after that */
+  int            calls;
+  int            freed;        /* atomic */
+  int            go;
+  gboolean       unref_only;
+} Race;
+
+static void
+race_call (guint    n_triggers,
+           gpointer user_data)
+{
+  Race *race = user_data;
+
+  if (g_atomic_int_get (&race->destroyed))
+    g_atomic_int_inc (&race->late_calls);
+  race->calls++;
+}
+
+static void
+race_free (gpointer user_data)
+{
+  Race *race = user_data;
+
+  g_atomic_int_inc (&race->freed);
+}
+
+static gpointer
+race_trigger (gpointer user_data)
+{
+  Race *race = user_data;
+
+  while (!g_atomic_int_get (&race->go))
+    ;
+  for (int i = 0; i < 200; i++)
+    relay_notifier_trigger (race->notifier);
+  g_object_unref (race->notifier);
+  return NULL;
+}
+
+static gpointer
+race_destroy (gpointer user_data)
+{
+  Race *race = user_data;
+
+  while (!g_atomic_int_get (&race->go))
+    ;
+  relay_notifier_destroy (race->notifier);
+  g_atomic_int_set (&race->destroyed, TRUE);
+  return NULL;
+}
+
+static void
+run_race (gboolean unref_only)
+{
+  GMainContext *context = g_main_context_new ();
+  Race race = { 0 };
+  RelayNotifier *notifier;
+  GThread *trigger, *destroyer = NULL;
+
+  race.unref_only = unref_only;
+  notifier = relay_notifier_new_for_context (context, race_call, &race, race_free);
+  relay_notifier_set_repeating (notifier, TRUE);
+  race.notifier = g_object_ref (notifier);
+
+  trigger = g_thread_new ("trigger", race_trigger, &race);
+  if (!unref_only)
+    destroyer = g_thread_new ("destroy", race_destroy, &race);
+  g_atomic_int_set (&race.go, TRUE);
+
+  /* The owner iterates while the others race. */
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (context, FALSE);
+
+  if (unref_only)
+    {
+      g_object_unref (notifier);     /* racing the trigger thread's unref */
+      g_thread_join (trigger);
+    }
+  else
+    {
+      g_thread_join (destroyer);
+      g_thread_join (trigger);
+      g_object_unref (notifier);
+    }
+
+  drain (context);
+  g_assert_cmpint (g_atomic_int_get (&race.late_calls), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&race.freed), ==, 1);
+  g_main_context_unref (context);
+  g_assert_cmpint (g_atomic_int_get (&race.freed), ==, 1);
+}
+
+static void
+test_race_destroy (void)
+{
+  for (int round = 0; round < 1000; round++)
+    run_race (FALSE);
+}
+
+static void
+test_race_unref (void)
+{
+  for (int round = 0; round < 1000; round++)
+    run_race (TRUE);
+}
+
+/* --- a notifier on a context iterated by its own thread -------------------- */
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop    *loop;
+  GThread      *thread;
+  GThread      *callback_thread;
+  guint         covered;
+  int           ready;
+} OwnThread;
+
+static void
+own_thread_call (guint    n_triggers,
+                 gpointer user_data)
+{
+  OwnThread *own = user_data;
+
+  own->callback_thread = g_thread_self ();
+  own->covered += n_triggers;
+  g_main_loop_quit (own->loop);
+}
+
+static gpointer
+own_thread_main (gpointer user_data)
+{
+  OwnThread *own = user_data;
+
+  g_main_context_push_thread_default (own->context);
+  g_atomic_int_set (&own->ready, TRUE);
+  g_main_loop_run (own->loop);
+  g_main_context_pop_thread_default (own->context);
+  return NULL;
+}
+
+static void
+test_other_context (void)
+{
+  OwnThread own = { 0 };
+  RelayNotifier *notifier;
+
+  own.context = g_main_context_new ();
+  own.loop = g_main_loop_new (own.context, FALSE);
+  notifier = relay_notifier_new_for_context (own.context, own_thread_call, &own, NULL);
+  g_assert_true (relay_notifier_get_context (notifier) == own.context);
+
+  own.thread = g_thread_new ("context-owner", own_thread_main, &own);
+  while (!g_atomic_int_get (&own.ready))
+    g_thread_yield ();
+
+  g_assert_true (relay_notifier_trigger (notifier));    /* from the main thread */
+  g_thread_join (own.thread);
+
+  g_assert_true (own.callback_thread == own.thread);
+  g_assert_true (own.callback_thread != g_thread_self ());
+  g_assert_cmpuint (own.covered, ==, 1);
+
+  g_object_unref (notifier);
+  g_main_loop_unref (own.loop);
+  g_main_context_unref (own.context);
+}
+
+/* --- the context goes away before the notifier fires ----------------------- */
+
+static void
+test_context_finalized (void)
+{
+  Counts counts = { 0 };
+  GMainContext *context = g_main_context_new ();
+  RelayNotifier *notifier = relay_notifier_new_for_context (context, count_call, &counts, count_free);
+
+  g_main_context_unref (context);             /* the notifier still holds it */
+  g_assert_true (relay_notifier_trigger (notifier));
+  g_object_unref (notifier);                   /* last ref: context and data go */
+  g_assert_cmpint (counts.calls, ==, 0);
+  g_assert_cmpint (counts.freed, ==, 1);
+}
+
+/* --- misuse ---------------------------------------------------------------- */
+
+static void
+test_misuse (void)
+{
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_NOTIFIER*");
+  g_assert_false (relay_notifier_trigger (NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_NOTIFIER*");
+  relay_notifier_destroy (NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (relay_notifier_new (NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_NOTIFIER*");
+  g_assert_false (relay_notifier_trigger ((RelayNotifier *) g_object_new (G_TYPE_OBJECT, NULL)));
+  g_test_assert_expected_messages ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/notifier/seed-example", test_seed_example);
+  g_test_add_func ("/notifier/single-shot", test_single_shot);
+  g_test_add_func ("/notifier/repeating", test_repeating);
+  g_test_add_func ("/notifier/destroy", test_destroy);
+  g_test_add_func ("/notifier/destroy-from-callback", test_destroy_from_callback);
+  g_test_add_func ("/notifier/properties", test_properties);
+  g_test_add_func ("/notifier/many-threads", test_many_threads);
+  g_test_add_func ("/notifier/race-destroy", test_race_destroy);
+  g_test_add_func ("/notifier/race-unref", test_race_unref);
+  g_test_add_func ("/notifier/other-context", test_other_context);
+  g_test_add_func ("/notifier/context-finalized", test_context_finalized);
+  g_test_add_func ("/notifier/misuse", test_misuse);
+
+  return g_test_run ();
+}
