@@ -168,6 +168,7 @@ static GParamSpec *properties[N_PROPS];
 static guint notify_signal_id;
 
 static void settled_task_func  (RelayTask *task, gboolean dispatch);
+static void queue_settled_task (RelayPromise *self);
 static void progress_task_func (RelayTask *task, gboolean dispatch);
 
 /* ------------------------------------------------------------------------ */
@@ -341,7 +342,7 @@ _relay_promise_add_reaction (RelayPromise  *self,
   relay_mutex_unlock (&self->lock);
 
   if (post)
-    relay_dispatcher_post (self->dispatcher, (RelayTask *) &self->settled_task);
+    queue_settled_task (self);
 }
 
 static void
