@@ -1,0 +1,614 @@
+/* test-pool.c: RelayPool and RelayJob — work on threads, results on the owner
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+#include <relay/relay.h>
+
+static GThread *main_thread;
+
+static void
+drain (GMainContext *context)
+{
+  for (int i = 0; i < 5; i++)
+    while (g_main_context_iteration (context, FALSE))
+      ;
+}
+
+static void
+wait_settled (RelayPromise *promise)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (relay_promise_is_pending (promise))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (relay_promise_is_pending (promise))
+        g_usleep (100);
+    }
+  drain (NULL);
+}
+
+/* --- the cl-async `work` example ------------------------------------------ */
+
+typedef struct
+{
+  GString  *log;
+  int       value;
+  GThread  *handler_thread;
+  GThread  *job_thread;
+  gboolean  fail;
+} Work;
+
+static void
+add_job (RelayJob *job,
+         gpointer  data)
+{
+  Work *work = data;
+
+  work->job_thread = g_thread_self ();
+  g_usleep (200 * 1000);   /* (sleep 3) */
+  if (work->fail)
+    relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add");
+  else
+    relay_job_return_int (job, 4 + 5);
+}
+
+static RelayPromise *
+still_running (RelayPromise *promise,
+               gpointer      data)
+{
+  Work *work = data;
+
+  g_string_append (work->log, "event loop still running...\n");
+  return NULL;
+}
+
+static RelayPromise *
+got_val (RelayPromise *promise,
+         gpointer      data)
+{
+  Work *work = data;
+
+  work->value = relay_promise_get_int (promise);
+  work->handler_thread = g_thread_self ();
+  g_string_append_printf (work->log, "got val: %d\n", work->value);
+  return NULL;
+}
+
+static RelayPromise *
+got_err (RelayPromise *promise,
+         gpointer      data)
+{
+  Work *work = data;
+
+  work->handler_thread = g_thread_self ();
+  g_string_append_printf (work->log, "err: %s\n", relay_promise_get_error (promise)->message);
+  return NULL;
+}
+
+static void
+run_work_example (gboolean fail)
+{
+  Work work = { 0 };
+  g_autoptr(RelayPromise) delay = relay_promise_new_delay (50);
+  g_autoptr(RelayPromise) ticked = relay_promise_then (delay, still_running, &work, NULL);
+  g_autoptr(RelayPromise) job = NULL, shown = NULL, caught = NULL;
+
+  work.log = g_string_new (NULL);
+  work.fail = fail;
+  job = relay_run_in_thread (add_job, &work, NULL);
+  shown = relay_promise_then (job, got_val, &work, NULL);
+  caught = relay_promise_catch (shown, got_err, &work, NULL);
+
+  wait_settled (caught);
+
+  g_assert_true (work.handler_thread == main_thread);
+  g_assert_true (work.job_thread != main_thread);
+  if (fail)
+    g_assert_cmpstr (work.log->str, ==, "event loop still running...\nerr: cannot add\n");
+  else
+    g_assert_cmpstr (work.log->str, ==, "event loop still running...\ngot val: 9\n");
+  g_string_free (work.log, TRUE);
+}
+
+static void
+test_work_example (void)
+{
+  run_work_example (FALSE);
+}
+
+static void
+test_work_example_error (void)
+{
+  run_work_example (TRUE);
+}
+
+/* --- multiple values -------------------------------------------------------- */
+
+static void
+three_values (RelayJob *job,
+              gpointer  data)
+{
+  GValue values[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+
+  g_value_init (&values[0], G_TYPE_INT);
+  g_value_set_int (&values[0], 1);
+  g_value_init (&values[1], G_TYPE_STRING);
+  g_value_set_string (&values[1], "two");
+  g_value_init (&values[2], G_TYPE_BOOLEAN);
+  g_value_set_boolean (&values[2], TRUE);
+  relay_job_return_values (job, values, 3);
+  for (int i = 0; i < 3; i++)
+    g_value_unset (&values[i]);
+}
+
+static void
+test_multiple_values (void)
+{
+  g_autoptr(RelayPromise) p = relay_run_in_thread (three_values, NULL, NULL);
+
+  wait_settled (p);
+  g_assert_cmpuint (relay_promise_get_n_values (p), ==, 3);
+  g_assert_cmpint (g_value_get_int (relay_promise_get_value (p, 0)), ==, 1);
+  g_assert_cmpstr (g_value_get_string (relay_promise_get_value (p, 1)), ==, "two");
+  g_assert_true (g_value_get_boolean (relay_promise_get_value (p, 2)));
+}
+
+/* --- 10,000 jobs on 4 threads ------------------------------------------------ */
+
+#define N_JOBS 10000
+
+typedef struct
+{
+  GMutex      lock;
+  GHashTable *threads;        /* worker threads seen */
+  int         running;        /* atomic */
+  int         max_running;    /* atomic */
+  int         handled;        /* main thread */
+  gboolean    wrong_thread;
+} Many;
+
+static void
+many_job (RelayJob *job,
+          gpointer  data)
+{
+  Many *many = data;
+  int running = g_atomic_int_add (&many->running, 1) + 1;
+  int max;
+
+  while ((max = g_atomic_int_get (&many->max_running)) < running &&
+         !g_atomic_int_compare_and_exchange (&many->max_running, max, running))
+    ;
+
+  g_mutex_lock (&many->lock);
+  g_hash_table_add (many->threads, g_thread_self ());
+  g_mutex_unlock (&many->lock);
+
+  relay_job_return_int (job, 1);
+  g_atomic_int_add (&many->running, -1);
+}
+
+static RelayPromise *
+many_handler (RelayPromise *promise,
+              gpointer      data)
+{
+  Many *many = data;
+
+  if (g_thread_self () != main_thread)
+    many->wrong_thread = TRUE;
+  many->handled += relay_promise_get_int (promise);
+  return NULL;
+}
+
+static void
+test_many_jobs (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (4);
+  GPtrArray *promises = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(RelayPromise) all = NULL;
+  Many many = { 0 };
+
+  g_mutex_init (&many.lock);
+  many.threads = g_hash_table_new (NULL, NULL);
+  g_assert_cmpuint (relay_pool_get_max_threads (pool), ==, 4);
+
+  for (int i = 0; i < N_JOBS; i++)
+    {
+      RelayPromise *job = relay_pool_run (pool, many_job, &many, NULL);
+      g_ptr_array_add (promises, relay_promise_then (job, many_handler, &many, NULL));
+      g_object_unref (job);
+    }
+
+  all = relay_promise_all ((RelayPromise **) promises->pdata, promises->len);
+  wait_settled (all);
+
+  g_assert_cmpint (relay_promise_get_state (all), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (many.handled, ==, N_JOBS);
+  g_assert_false (many.wrong_thread);
+  g_assert_cmpuint (g_hash_table_size (many.threads), <=, 4);
+  g_assert_cmpuint (g_hash_table_size (many.threads), >=, 1);
+  g_assert_cmpint (many.max_running, <=, 4);
+  g_test_message ("%u distinct worker threads, at most %d jobs at once",
+                  g_hash_table_size (many.threads), many.max_running);
+
+  g_hash_table_unref (many.threads);
+  g_mutex_clear (&many.lock);
+  g_ptr_array_unref (promises);
+}
+
+/* --- progress --------------------------------------------------------------- */
+
+#define N_REPORTS 1000000
+
+typedef struct
+{
+  int      notifications;
+  double   last;
+  gboolean monotonic;
+  gboolean wrong_thread;
+} Progress;
+
+static void
+progress_job (RelayJob *job,
+              gpointer  data)
+{
+  for (int i = 1; i <= N_REPORTS; i++)
+    relay_job_set_progress (job, (double) i / N_REPORTS, NULL);
+  relay_job_return_boolean (job, TRUE);
+}
+
+static void
+on_progress (GObject    *object,
+             GParamSpec *pspec,
+             gpointer    data)
+{
+  Progress *progress = data;
+  double now = relay_promise_get_progress (RELAY_PROMISE (object));
+
+  if (g_thread_self () != main_thread)
+    progress->wrong_thread = TRUE;
+  if (now < progress->last)
+    progress->monotonic = FALSE;
+  progress->last = now;
+  progress->notifications++;
+}
+
+static void
+test_progress (void)
+{
+  Progress progress = { 0, 0.0, TRUE, FALSE };
+  g_autoptr(RelayPromise) p = relay_run_in_thread (progress_job, NULL, NULL);
+
+  g_signal_connect (p, "notify::progress", G_CALLBACK (on_progress), &progress);
+  /* iterate blocking, like a real main loop */
+  while (relay_promise_is_pending (p))
+    g_main_context_iteration (NULL, TRUE);
+  drain (NULL);
+
+  g_assert_false (progress.wrong_thread);
+  g_assert_true (progress.monotonic);
+  g_assert_cmpfloat (progress.last, ==, 1.0);
+  g_assert_cmpfloat (relay_promise_get_progress (p), ==, 1.0);
+  g_assert_cmpint (progress.notifications, >=, 1);
+  /* far fewer wake-ups than reports; the ≤ 1 % target is measured by the bench suite */
+  g_assert_cmpint (progress.notifications, <, N_REPORTS / 20);
+  g_test_message ("%d reports, %d main-loop notifications", N_REPORTS, progress.notifications);
+}
+
+/* --- cancellation ----------------------------------------------------------- */
+
+typedef struct
+{
+  int      started;       /* atomic */
+  int      iterations;    /* atomic */
+  int      go;            /* atomic */
+} Cancel;
+
+static void
+blocker_job (RelayJob *job,
+             gpointer  data)
+{
+  Cancel *cancel = data;
+
+  g_atomic_int_inc (&cancel->started);
+  while (!g_atomic_int_get (&cancel->go))
+    g_usleep (1000);
+  relay_job_return_boolean (job, TRUE);
+}
+
+static void
+never_started_job (RelayJob *job,
+                   gpointer  data)
+{
+  Cancel *cancel = data;
+
+  g_atomic_int_inc (&cancel->started);
+  relay_job_return_boolean (job, TRUE);
+}
+
+static void
+long_job (RelayJob *job,
+          gpointer  data)
+{
+  Cancel *cancel = data;
+
+  g_atomic_int_inc (&cancel->started);
+  for (int i = 0; i < 10000; i++)     /* 10 s if nobody cancels */
+    {
+      if (relay_job_return_error_if_cancelled (job))
+        return;
+      g_atomic_int_inc (&cancel->iterations);
+      g_usleep (1000);
+    }
+  relay_job_return_boolean (job, TRUE);
+}
+
+static RelayPromise *
+check_cancelled (RelayPromise *promise,
+                 gpointer      data)
+{
+  g_assert_error ((GError *) relay_promise_get_error (promise), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  return NULL;
+}
+
+static void
+test_cancel_before_start (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (1);
+  Cancel cancel = { 0 };
+  g_autoptr(RelayPromise) blocker = relay_pool_run (pool, blocker_job, &cancel, NULL);
+  g_autoptr(RelayPromise) queued = relay_pool_run (pool, never_started_job, &cancel, NULL);
+  g_autoptr(RelayPromise) seen = relay_promise_catch (queued, check_cancelled, NULL, NULL);
+
+  while (g_atomic_int_get (&cancel.started) == 0)
+    g_usleep (1000);
+  g_assert_true (relay_promise_cancel (queued));
+  g_atomic_int_set (&cancel.go, TRUE);
+
+  wait_settled (blocker);
+  wait_settled (seen);
+  g_clear_object (&pool);     /* waits for the workers */
+  g_assert_cmpint (g_atomic_int_get (&cancel.started), ==, 1);   /* never started */
+  g_assert_cmpint (relay_promise_get_state (seen), ==, RELAY_PROMISE_FULFILLED);
+}
+
+static void
+test_cancel_running (void)
+{
+  Cancel cancel = { 0 };
+  g_autoptr(RelayPromise) job = relay_run_in_thread (long_job, &cancel, NULL);
+  g_autoptr(RelayPromise) seen = relay_promise_catch (job, check_cancelled, NULL, NULL);
+  gint64 start;
+
+  while (g_atomic_int_get (&cancel.iterations) < 5)
+    g_usleep (1000);
+  start = g_get_monotonic_time ();
+  relay_promise_cancel (job);
+  /* rejected already, before any handler ran */
+  g_assert_error ((GError *) relay_promise_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  wait_settled (seen);
+
+  /* the job saw it and stopped early */
+  {
+    int before = g_atomic_int_get (&cancel.iterations);
+    g_usleep (50 * 1000);
+    g_assert_cmpint (g_atomic_int_get (&cancel.iterations), <=, before + 1);
+  }
+  g_assert_cmpint (g_atomic_int_get (&cancel.iterations), <, 10000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+/* --- results the job forgot ------------------------------------------------ */
+
+static void
+forgetful_job (RelayJob *job,
+               gpointer  data)
+{
+}
+
+static void
+test_no_result (void)
+{
+  g_autoptr(RelayPromise) p = relay_run_in_thread (forgetful_job, NULL, NULL);
+
+  relay_promise_then_values (p, NULL, NULL, NULL, NULL, NULL, NULL);
+  wait_settled (p);
+  g_assert_error ((GError *) relay_promise_get_error (p), RELAY_ERROR, RELAY_ERROR_NO_RESULT);
+  g_assert_nonnull (strstr (relay_promise_get_error (p)->message, "without returning"));
+}
+
+static void
+twice_job (RelayJob *job,
+           gpointer  data)
+{
+  relay_job_return_int (job, 1);
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*already returned*");
+  relay_job_return_int (job, 2);
+  g_test_assert_expected_messages ();
+}
+
+static void
+test_return_twice (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (1);
+  g_autoptr(RelayPromise) p = relay_pool_run (pool, twice_job, NULL, NULL);
+
+  wait_settled (p);
+  g_assert_cmpint (relay_promise_get_int (p), ==, 1);
+}
+
+/* --- shutdown ----------------------------------------------------------------- */
+
+static int data_freed;
+
+static void
+count_free (gpointer data)
+{
+  g_atomic_int_inc (&data_freed);
+}
+
+static void
+test_shutdown (void)
+{
+  RelayPool *pool = relay_pool_new (2);
+  Cancel cancel = { 0 };
+  RelayPromise *running[2], *queued[5], *late;
+
+  data_freed = 0;
+  for (int i = 0; i < 2; i++)
+    running[i] = relay_pool_run (pool, blocker_job, &cancel, count_free);
+  for (int i = 0; i < 5; i++)
+    queued[i] = relay_pool_run (pool, never_started_job, &cancel, count_free);
+
+  while (g_atomic_int_get (&cancel.started) < 2)
+    g_usleep (1000);
+  g_assert_cmpuint (relay_pool_get_n_running (pool), ==, 2);
+  g_assert_cmpuint (relay_pool_get_n_queued (pool), ==, 5);
+
+  /* let the running jobs finish while shutdown waits for them */
+  g_atomic_int_set (&cancel.go, TRUE);
+  relay_pool_shutdown (pool);
+  g_assert_true (relay_pool_is_shut_down (pool));
+  relay_pool_shutdown (pool);     /* idempotent */
+
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (relay_promise_get_state (running[i]), ==, RELAY_PROMISE_FULFILLED);
+      g_object_unref (running[i]);
+    }
+  for (int i = 0; i < 5; i++)
+    {
+      g_assert_error ((GError *) relay_promise_get_error (queued[i]), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      relay_promise_then_values (queued[i], NULL, NULL, NULL, NULL, NULL, NULL);
+      g_object_unref (queued[i]);
+    }
+  g_assert_cmpint (g_atomic_int_get (&cancel.started), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&data_freed), ==, 7);   /* every job's data, once */
+
+  late = relay_pool_run (pool, never_started_job, &cancel, NULL);
+  g_assert_error ((GError *) relay_promise_get_error (late), G_IO_ERROR, G_IO_ERROR_CLOSED);
+  relay_promise_then_values (late, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_object_unref (late);
+
+  g_object_unref (pool);
+  drain (NULL);
+}
+
+/* A loop on its own context is quit and the context freed while its jobs still
+ * run: nothing runs on the dead context, nothing leaks. */
+static RelayPromise *
+must_not_run (RelayPromise *promise,
+              gpointer      data)
+{
+  g_atomic_int_inc ((int *) data);
+  return NULL;
+}
+
+static void
+slow_job (RelayJob *job,
+          gpointer  data)
+{
+  g_usleep (20 * 1000);
+  relay_job_set_progress (job, 0.5, "halfway");
+  relay_job_return_int (job, 1);
+}
+
+static void
+test_context_freed_in_flight (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (2);
+  GMainContext *context = g_main_context_new ();
+  int ran = 0;
+
+  g_main_context_push_thread_default (context);
+  for (int i = 0; i < 6; i++)
+    {
+      RelayPromise *job = relay_pool_run (pool, slow_job, NULL, NULL);
+      RelayPromise *then = relay_promise_then (job, must_not_run, &ran, NULL);
+      g_object_unref (then);
+      g_object_unref (job);
+    }
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+
+  g_clear_object (&pool);      /* waits for every job */
+  g_assert_cmpint (g_atomic_int_get (&ran), ==, 0);
+}
+
+/* --- the deadlock policy ---------------------------------------------------- */
+
+static void
+inner_job (RelayJob *job,
+           gpointer  data)
+{
+  relay_job_return_int (job, 5);
+}
+
+static void
+outer_job (RelayJob *job,
+           gpointer  pool)
+{
+  /* The only thread of the pool waits for a job queued behind it. */
+  g_autoptr(RelayPromise) inner = relay_pool_run (pool, inner_job, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (relay_job_wait (job, inner, &error))
+    relay_job_return_int (job, relay_promise_get_int (inner) * 2);
+  else
+    relay_job_return_error (job, g_steal_pointer (&error));
+}
+
+static void
+test_no_deadlock (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (1);
+  g_autoptr(RelayPromise) outer = relay_pool_run (pool, outer_job, pool, NULL);
+
+  wait_settled (outer);
+  g_assert_cmpint (relay_promise_get_int (outer), ==, 10);
+}
+
+static void
+test_misuse (void)
+{
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (relay_run_in_thread (NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_POOL*");
+  g_assert_null (relay_pool_run (NULL, inner_job, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_JOB*");
+  relay_job_return_int (NULL, 1);
+  g_test_assert_expected_messages ();
+
+  g_assert_true (relay_pool_get_default () == relay_pool_get_default ());
+  g_assert_cmpuint (relay_pool_get_max_threads (relay_pool_get_default ()), ==, g_get_num_processors ());
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/pool/work-example", test_work_example);
+  g_test_add_func ("/pool/work-example-error", test_work_example_error);
+  g_test_add_func ("/pool/multiple-values", test_multiple_values);
+  g_test_add_func ("/pool/many-jobs", test_many_jobs);
+  g_test_add_func ("/pool/progress", test_progress);
+  g_test_add_func ("/pool/cancel-before-start", test_cancel_before_start);
+  g_test_add_func ("/pool/cancel-running", test_cancel_running);
+  g_test_add_func ("/pool/no-result", test_no_result);
+  g_test_add_func ("/pool/return-twice", test_return_twice);
+  g_test_add_func ("/pool/shutdown", test_shutdown);
+  g_test_add_func ("/pool/context-freed-in-flight", test_context_freed_in_flight);
+  g_test_add_func ("/pool/no-deadlock", test_no_deadlock);
+  g_test_add_func ("/pool/misuse", test_misuse);
+
+  return g_test_run ();
+}
