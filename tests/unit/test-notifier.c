@@ -500,6 +500,8 @@ test_context_finalized (void)
 static void
 test_misuse (void)
 {
+  g_autoptr(GObject) not_a_notifier = g_object_new (G_TYPE_OBJECT, NULL);
+
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_NOTIFIER*");
   g_assert_false (relay_notifier_trigger (NULL));
   g_test_assert_expected_messages ();
@@ -513,7 +515,7 @@ test_misuse (void)
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_NOTIFIER*");
-  g_assert_false (relay_notifier_trigger ((RelayNotifier *) g_object_new (G_TYPE_OBJECT, NULL)));
+  g_assert_false (relay_notifier_trigger ((RelayNotifier *) not_a_notifier));
   g_test_assert_expected_messages ();
 }
 
