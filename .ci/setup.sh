@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Relay's two set-up commands (see README.md):
+#
+#   bash .ci/setup.sh demo   install what is missing, build, start the demo
+#   bash .ci/setup.sh test   install what is missing, build, run every test suite
+#
+# Packages come from Debian 12. As root, missing ones are installed with
+# apt-get; otherwise the exact apt-get line to run is printed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+
+mode=${1:-}
+case "$mode" in
+  demo|test) ;;
+  *) echo "usage: bash .ci/setup.sh demo|test" >&2; exit 2 ;;
+esac
+
+# ---------------------------------------------------------------------------
+# Packages
+# ---------------------------------------------------------------------------
+packages=(
+  gcc pkg-config meson ninja-build
+  libglib2.0-dev libgirepository1.0-dev gobject-introspection
+  libgtk-4-dev gir1.2-gtk-4.0
+  python3-gi gjs valac
+  xvfb xauth
+)
+if [ "$mode" = test ]; then
+  packages+=(gi-docgen valgrind clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> Installing from Debian: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q "${missing[@]}"
+  else
+    echo "Relay needs these Debian packages. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------
+build=${RELAY_BUILD_DIR:-build}
+setup_args=(-Dintrospection=enabled -Ddemos=true -Dtests=true)
+[ "$mode" = test ] && setup_args+=(-Ddocs=true)
+
+if [ -f "$build/build.ninja" ]; then
+  meson configure "$build" "${setup_args[@]}" >/dev/null
+else
+  meson setup "$build" "${setup_args[@]}"
+fi
+meson compile -C "$build"
+
+# ---------------------------------------------------------------------------
+# demo: the window on a display, otherwise its self-test under Xvfb
+# ---------------------------------------------------------------------------
+if [ "$mode" = demo ]; then
+  demo="$build/demos/relay-demo/relay-demo"
+  if [ ! -x "$demo" ]; then
+    echo "==> The GTK demo is not built; running the C seed examples instead"
+    "$build/demos/seed-notifier" && "$build/demos/seed-work"
+    exit
+  fi
+  if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+    exec "$demo"
+  fi
+  echo "==> No display: running the demo's self-test under Xvfb"
+  exec xvfb-run -a "$demo" --self-test
+fi
+
+# ---------------------------------------------------------------------------
+# test: every suite, then the memory checks, then one summary line
+# ---------------------------------------------------------------------------
+total_passed=0
+total_failed=0
+status=0
+
+# Runs `meson test` with the given arguments and adds its summary to the totals.
+run_meson_test() {
+  local label=$1; shift
+  local log
+  log=$(mktemp)
+  echo
+  echo "==> $label: meson test $*"
+  set +e
+  meson test "$@" --print-errorlogs 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local ok xfail fail xpass skip timeout
+  ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -n1)
+  xfail=$(sed -n 's/^Expected Fail: *\([0-9]*\).*/\1/p' "$log" | tail -n1)
+  fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -n1)
+  xpass=$(sed -n 's/^Unexpected Pass: *\([0-9]*\).*/\1/p' "$log" | tail -n1)
+  skip=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$log" | tail -n1)
+  timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -n1)
+  rm -f "$log"
+  if [ -z "$ok" ]; then
+    echo "!!! $label: no meson summary (meson test exited $rc)"
+    total_failed=$((total_failed + 1))
+    status=1
+    return
+  fi
+  # A skipped test is a real component that did not run: it counts as failed.
+  total_passed=$((total_passed + ok + ${xfail:-0}))
+  total_failed=$((total_failed + ${fail:-0} + ${xpass:-0} + ${skip:-0} + ${timeout:-0}))
+  if [ "$rc" != 0 ] || [ "${skip:-0}" != 0 ]; then
+    status=1
+  fi
+}
+
+# 1. Every suite of the normal build (benchmarks only in their smoke mode).
+run_meson_test "all suites" -C "$build" --num-processes 2
+
+# 2. The unit suite again under valgrind memcheck.
+if meson test -C "$build" --list --setup=valgrind >/dev/null 2>&1; then
+  run_meson_test "valgrind" -C "$build" --setup=valgrind --suite unit --num-processes 2 --timeout-multiplier 10
+fi
+
+# 3. AddressSanitizer + UndefinedBehaviorSanitizer build of the C suites.
+asan_build="${build}-asan"
+if [ ! -f "$asan_build/build.ninja" ]; then
+  meson setup "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dintrospection=disabled -Ddemos=false -Ddocs=false >/dev/null
+fi
+meson compile -C "$asan_build"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_meson_test "asan+ubsan" -C "$asan_build" --suite unit --suite stress --num-processes 2 --timeout-multiplier 4
+
+echo
+echo "$total_passed passed, $total_failed failed"
+exit $status
