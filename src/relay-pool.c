@@ -112,6 +112,8 @@ worker_func (gpointer data,
   RelayPool *self = user_data;
   RelayJob *job = data;
 
+  /* GThreadPool's queue made the hand-off; tell ThreadSanitizer. */
+  relay_tsan_acquire (job);
   g_private_set (&current_pool, self);
 
   relay_mutex_lock (&self->lock);
@@ -318,6 +320,7 @@ relay_pool_run (RelayPool      *self,
 
   job->state = JOB_QUEUED;
   g_queue_push_tail_link (&self->queued, &job->link);   /* owns the reference */
+  relay_tsan_release (job);
   g_thread_pool_push (self->threads, job, NULL);
   relay_mutex_unlock (&self->lock);
 
