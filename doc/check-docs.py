@@ -135,7 +135,8 @@ def check_sources(root):
             for param in params:
                 label = '@...' if param == '...' else f'@{param}'
                 if not re.search(re.escape(label) + r'\s*:', text):
-                    problems.append(f'{where}: parameter {label} is not described')
+                    what = 'member' if kind == 'enum' else 'parameter'
+                    problems.append(f'{where}: {what} {label} is not described')
             if kind in ('function', 'callback') and not returns_void and \
                     not re.search(r'^Returns:', text, flags=re.M):
                 problems.append(f'{where}: the return value is not described')

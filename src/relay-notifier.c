@@ -516,7 +516,7 @@ relay_notifier_destroy (RelayNotifier *self)
  * @self: a notifier
  *
  * Whether [method@Relay.Notifier.destroy] was called. A single-shot notifier that
- * fired is not destroyed, but its trigger returns %FALSE.
+ * fired is not destroyed, but its trigger returns %FALSE. Any thread.
  *
  * Returns: %TRUE after destroy
  */

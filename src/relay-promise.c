@@ -802,6 +802,8 @@ relay_promise_new_for_context (GMainContext *context)
  * @value: (nullable): the value, or %NULL for none
  *
  * Creates a promise already fulfilled with a copy of @value (or with no values).
+ * Like [ctor@Relay.Promise.new], it belongs to the calling thread's
+ * thread-default main context: its handlers run there.
  *
  * Returns: (transfer full): a fulfilled promise
  */
@@ -819,7 +821,8 @@ relay_promise_new_resolved (const GValue *value)
  * @values: (array length=n_values) (nullable): the values
  * @n_values: the number of values
  *
- * Creates a promise already fulfilled with copies of @values.
+ * Creates a promise already fulfilled with copies of @values. It belongs to
+ * the calling thread's thread-default main context: its handlers run there.
  *
  * Returns: (transfer full): a fulfilled promise
  */
@@ -840,7 +843,9 @@ relay_promise_new_resolved_values (const GValue *values,
  * relay_promise_new_rejected:
  * @error: the error
  *
- * Creates a promise already rejected with a copy of @error.
+ * Creates a promise already rejected with a copy of @error. It belongs to the
+ * calling thread's thread-default main context: its handlers run there, and
+ * so does the unhandled-rejection report if nothing handles it.
  *
  * Returns: (transfer full): a rejected promise
  */
@@ -1350,7 +1355,8 @@ relay_promise_get_value (RelayPromise *self,
  * @self: a promise
  * @n_values: (out): return location for the number of values
  *
- * Returns every value @self was fulfilled with, in order.
+ * Returns every value @self was fulfilled with, in order. Any thread; the
+ * values live as long as @self.
  *
  * Returns: (transfer none) (array length=n_values) (nullable): the values, or
  *   %NULL if there are none or @self is not fulfilled
@@ -1371,7 +1377,7 @@ relay_promise_get_values (RelayPromise *self,
  * @self: a fulfilled promise
  *
  * The first value of @self, which must hold an int (or a type that transforms
- * to one).
+ * to one). Any thread.
  *
  * Returns: the first value as an int, or 0 if there is none
  */
@@ -1486,7 +1492,7 @@ _relay_promise_set_errors (RelayPromise *self,
  * @self: a promise
  *
  * The individual errors behind a %RELAY_ERROR_AGGREGATE rejection from
- * [func@Relay.Promise.any], one per input, in input order.
+ * [func@Relay.Promise.any], one per input, in input order. Any thread.
  *
  * Returns: (transfer container) (element-type GLib.Error) (nullable): the
  *   errors, or %NULL if @self was not rejected by [func@Relay.Promise.any]
@@ -1998,9 +2004,10 @@ add_handler (RelayPromise        *self,
  * rejected, the handler is skipped and the returned promise is rejected with the
  * same error. Any thread.
  *
- * Bindings: in JavaScript and Python, `then` is
- * [method@Relay.Promise.then_values] so that `await` works; this function is
- * [method@Relay.Promise.chain] there.
+ * Bindings: in introspection, `then` is [method@Relay.Promise.then_values], so
+ * that `await` works in JavaScript (Relay's Python override puts a `then` that
+ * takes Python callables on top); this function is [method@Relay.Promise.chain]
+ * there.
  *
  * Returns: (transfer full): a new promise for the handler's outcome
  */
@@ -2524,7 +2531,8 @@ relay_promise_wait_async (RelayPromise        *self,
  * @result: the result passed to the callback of [method@Relay.Promise.wait_async]
  * @error: return location for the error @self was rejected with
  *
- * Finishes [method@Relay.Promise.wait_async].
+ * Finishes [method@Relay.Promise.wait_async]. Call it from the callback, which
+ * runs on the thread-default main context of the thread that started the wait.
  *
  * Returns: (transfer full) (nullable): a copy of the first value @self was
  *   fulfilled with, or %NULL with @error set if it was rejected (or %NULL
@@ -2705,7 +2713,8 @@ relay_promise_settle_from_task (RelayPromise *self,
  * @promise: (transfer full): the [class@Relay.Promise] to settle
  *
  * A [callback@Gio.AsyncReadyCallback] that settles @promise from a GTask and drops
- * the reference passed as user data:
+ * the reference passed as user data. It may run on any thread; the handlers of
+ * @promise still run on the promise's own context:
  *
  * ```c
  * RelayPromise *promise = relay_promise_new ();

@@ -1,0 +1,55 @@
+// gjs-await.js: awaiting Relay promises in GJS
+//
+// In JavaScript, `then` is relay_promise_then_values(): it has the shape
+// `then(onFulfilled, onRejected)` that `await` calls, and it passes values,
+// never the promise, so `await promise` gives the first value or throws the
+// GLib.Error. Gio._promisify on wait_async gives the same through GIO.
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Relay from 'gi://Relay';
+
+// [await]
+async function main() {
+    const answer = Relay.Promise.new_resolved_values([42]);
+    print('awaited:', await answer);
+
+    const failed = new Relay.Promise();
+    failed.reject_literal(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND, 'no such file');
+    try {
+        await failed;
+        throw new Error('not reached');
+    } catch (e) {
+        print('caught:', e.message, e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND));
+    }
+
+    await Relay.Promise.new_delay(10);      // fulfilled with no values: undefined/null
+    print('10 ms later');
+}
+// [/await]
+
+// [promisify]
+Gio._promisify(Relay.Promise.prototype, 'wait_async', 'wait_finish');
+
+async function viaGio() {
+    const promise = new Relay.Promise();
+    GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
+        promise.resolve_string('from a timeout');
+        return GLib.SOURCE_REMOVE;
+    });
+    print('wait_async:', await promise.wait_async(null));
+}
+// [/promisify]
+
+const loop = new GLib.MainLoop(null, false);
+let status = 1;
+main().then(viaGio).then(() => {
+    status = 0;
+}).catch(e => {
+    logError(e);
+}).finally(() => loop.quit());
+loop.run();
+if (status !== 0)
+    throw new Error('sample failed');
