@@ -1,0 +1,24 @@
+// notifier.js: cl-async's first threading example, in JavaScript
+//
+// JavaScript has no threads of its own, so the background work is a C job
+// from the example library (RelayExamples): a worker sleeps, stores 42 and
+// triggers the notifier. The callback runs on the main loop's thread and reads
+// the stored result without a lock: the trigger comes after the store.
+//
+// From a build directory: meson devenv -C build gjs -m ../demos/gjs/notifier.js
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import GLib from 'gi://GLib';
+import Relay from 'gi://Relay?version=1.0';
+import RelayExamples from 'gi://RelayExamples?version=1.0';
+
+const loop = new GLib.MainLoop(null, false);
+
+const notifier = Relay.Notifier.new(() => {
+    print(`Job finished! ${work.get_int()}`);     // on the main loop's thread
+    loop.quit();
+});
+// Sleeps a second (3 in the original), stores 42, triggers the notifier.
+const work = RelayExamples.trigger_after_work(null, notifier, 42, 1, 1000);
+
+loop.run();

@@ -1,0 +1,93 @@
+// test-await.js: `await promise` in GJS, natively (through GI's then) and
+// through Gio._promisify on wait_async/wait_finish
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Relay from 'gi://Relay?version=1.0';
+import RelayExamples from 'gi://RelayExamples?version=1.0';
+
+import {assert, assertEqual, assertGError, assertRejects, run, test} from './harness.js';
+
+Gio._promisify(Relay.Promise.prototype, 'wait_async', 'wait_finish');
+
+const IO_ERROR = Gio.io_error_quark();
+
+function rejected(message, code = Gio.IOErrorEnum.FAILED) {
+    const promise = new Relay.Promise();
+    promise.reject_literal(IO_ERROR, code, message);
+    return promise;
+}
+
+test('await gives the first value of settled and pending promises', async () => {
+    const done = new Relay.Promise();
+    done.resolve_string('ready');
+    assertEqual(await done, 'ready');
+    assertEqual(await RelayExamples.add_after_delay(null, 4, 5, 50), 9);
+    assertEqual(await RelayExamples.floor_divide(null, 7, -2, 10), -4);
+    const empty = new Relay.Promise();
+    empty.resolve(null);
+    assertEqual(await empty, null);
+});
+
+test('await of a rejected promise throws its GLib.Error', async () => {
+    const error = await assertRejects(rejected('nope', Gio.IOErrorEnum.NOT_FOUND));
+    assertGError(error, IO_ERROR, Gio.IOErrorEnum.NOT_FOUND, 'nope');
+    const byZero = await assertRejects(RelayExamples.floor_divide(null, 1, 0, 0));
+    assertGError(byZero, IO_ERROR, Gio.IOErrorEnum.INVALID_ARGUMENT, 'zero');
+});
+
+test('await promise.wait_async(null) returns the value or throws', async () => {
+    assertEqual(await RelayExamples.add_after_delay(null, 40, 2, 20).wait_async(null), 42);
+    const error = await assertRejects(() => rejected('waited').wait_async(null));
+    assertGError(error, IO_ERROR, Gio.IOErrorEnum.FAILED, 'waited');
+});
+
+test('wait_async can be cancelled without cancelling the promise', async () => {
+    const slow = RelayExamples.add_after_delay(null, 1, 1, 300);
+    const cancellable = new Gio.Cancellable();
+    const waiting = slow.wait_async(cancellable);
+    cancellable.cancel();
+    assertGError(await assertRejects(waiting), IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+    assertEqual(await slow, 2);
+});
+
+test('the loop keeps running while awaiting a job', async () => {
+    let ticks = 0;
+    const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
+        ticks++;
+        return GLib.SOURCE_CONTINUE;
+    });
+    assertEqual(await RelayExamples.add_after_delay(null, 2, 3, 300), 5);
+    GLib.source_remove(id);
+    assert(ticks >= 5, `only ${ticks} ticks while waiting`);
+});
+
+test('JS Promise.all and Promise.race take Relay promises', async () => {
+    const jobs = [1, 2, 3].map(i => RelayExamples.add_after_delay(null, i, i, 10 * i));
+    assertEqual(await Promise.all(jobs), [2, 4, 6]);
+    assertEqual(await Promise.race([Relay.Promise.new_delay(2000), RelayExamples.add_after_delay(null, 0, 1, 0)]), 1);
+});
+
+test('a promise fulfilled with a promise is adopted once, never looped', async () => {
+    // Relay.Promise.all is fulfilled with its input promises; JavaScript adopts
+    // the first one (it is thenable) and stops at its plain value.
+    const first = new Relay.Promise();
+    first.resolve_int(11);
+    const second = new Relay.Promise();
+    second.resolve_int(12);
+    const all = Relay.Promise.all([first, second]);
+    assertEqual(await all, 11);
+    assertEqual(all.get_values().map(p => p.get_int()), [11, 12]);
+});
+
+test('cancelling a job awaited in an async function', async () => {
+    const job = RelayExamples.count_primes(null, 4000000000);
+    GLib.timeout_add(GLib.PRIORITY_DEFAULT, 50, () => {
+        job.cancel();
+        return GLib.SOURCE_REMOVE;
+    });
+    assertGError(await assertRejects(job), IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+});
+
+run();

@@ -1,0 +1,165 @@
+// test-promise.js: Relay.Promise from GJS: settling, values, then/chain,
+// combinators, errors as GLib.Error
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Relay from 'gi://Relay?version=1.0';
+
+import {assert, assertEqual, assertGError, run, sleep, test, waitFor} from './harness.js';
+
+const IO_ERROR = Gio.io_error_quark();
+
+function rejected(message, code = Gio.IOErrorEnum.FAILED) {
+    const promise = new Relay.Promise();
+    promise.reject_literal(IO_ERROR, code, message);
+    return promise;
+}
+
+function resolvedInt(value) {
+    const promise = new Relay.Promise();
+    promise.resolve_int(value);
+    return promise;
+}
+
+// Settled through GI's then(), i.e. relay_promise_then_values().
+function outcome(promise) {
+    return new Promise(resolve => promise.then(
+        value => resolve({value}),
+        error => resolve({error})));
+}
+
+test('first settle wins and state notifies', async () => {
+    const promise = new Relay.Promise();
+    const states = [];
+    promise.connect('notify::state', p => states.push(p.state));
+    assertEqual(promise.state, Relay.PromiseState.PENDING);
+    assert(promise.resolve_string('first'));
+    assert(!promise.resolve_string('second'));
+    assert(!promise.reject_literal(IO_ERROR, 0, 'late'));
+    assertEqual(await outcome(promise), {value: 'first'});
+    assertEqual(states, [Relay.PromiseState.FULFILLED]);
+});
+
+test('values of several types', async () => {
+    const p = new Relay.Promise();
+    p.resolve_double(2.5);
+    assertEqual((await outcome(p)).value, 2.5);
+    const b = new Relay.Promise();
+    b.resolve_boolean(true);
+    assertEqual((await outcome(b)).value, true);
+    const o = new Relay.Promise();
+    const action = Gio.SimpleAction.new('act', null);
+    o.resolve_object(action);
+    assert((await outcome(o)).value === action, 'the same object comes back');
+    // No values: resolve_values([]). GJS turns a JS null into a GValue holding
+    // null, so resolve(null) gives one (null) value.
+    const none = new Relay.Promise();
+    none.resolve_values([]);
+    assertEqual(none.get_n_values(), 0);
+    assertEqual((await outcome(none)).value, null);
+    const nullValue = new Relay.Promise();
+    nullValue.resolve(null);
+    assertEqual(nullValue.get_n_values(), 1);
+    assertEqual(nullValue.get_value(0), null);
+});
+
+test('GI then hands over the value or the GLib.Error, later, in order', async () => {
+    const promise = new Relay.Promise();
+    const order = [];
+    promise.then(v => order.push(['a', v]), null);
+    promise.then(v => order.push(['b', v]), null);
+    promise.resolve_int(7);
+    assertEqual(order, []);
+    await waitFor(() => order.length === 2);
+    assertEqual(order, [['a', 7], ['b', 7]]);
+    const {error} = await outcome(rejected('broken', Gio.IOErrorEnum.NOT_FOUND));
+    assertGError(error, IO_ERROR, Gio.IOErrorEnum.NOT_FOUND, 'broken');
+    assert(error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND));
+});
+
+test('chain is the C then: handlers get the promise; null passes, a promise is adopted', async () => {
+    const source = resolvedInt(10);
+    const seen = [];
+    const passed = source.chain(p => {
+        seen.push(p.get_int());
+        return null;
+    }, null);
+    const adopted = source.chain(p => resolvedInt(p.get_int() + 1), null);
+    const caught = rejected('oops').chain(null, p => resolvedInt(p.get_error().message.length));
+    assertEqual(await outcome(passed), {value: 10});
+    assertEqual(await outcome(adopted), {value: 11});
+    assertEqual(await outcome(caught), {value: 4});
+    assertEqual(seen, [10]);
+});
+
+test('catch, finally, catch_error and tap', async () => {
+    const handled = rejected('bad').catch(p => resolvedInt(p.get_error().code));
+    assertEqual(await outcome(handled), {value: Gio.IOErrorEnum.FAILED});
+
+    let cleaned = false;
+    const kept = resolvedInt(3).finally(() => {
+        cleaned = true;
+        return null;
+    });
+    assertEqual(await outcome(kept), {value: 3});
+    assert(cleaned);
+
+    const notIo = new Relay.Promise();
+    notIo.reject_literal(Relay.error_quark(), Relay.Error.FAILED, 'relay');
+    const filtered = notIo.catch_error(IO_ERROR, -1, () => resolvedInt(0));
+    assertGError((await outcome(filtered)).error, Relay.error_quark(), Relay.Error.FAILED, 'relay');
+
+    const seen = [];
+    const tapped = resolvedInt(5).tap(p => seen.push(p.get_int()));
+    assertEqual(await outcome(tapped), {value: 5});
+    assertEqual(seen, [5]);
+});
+
+test('all, all_settled, any, race', async () => {
+    const slow = Relay.Promise.new_delay(30).chain(() => resolvedInt(1), null);
+    const all = Relay.Promise.all([slow, resolvedInt(2), resolvedInt(3)]);
+    await outcome(all);
+    assertEqual(all.get_values().map(p => p.get_int()), [1, 2, 3]);
+
+    const allBad = Relay.Promise.all([resolvedInt(1), rejected('second')]);
+    assertGError((await outcome(allBad)).error, IO_ERROR, Gio.IOErrorEnum.FAILED, 'second');
+
+    const settled = Relay.Promise.all_settled([resolvedInt(1), rejected('x')]);
+    await outcome(settled);
+    assertEqual(settled.get_values().map(p => p.state),
+        [Relay.PromiseState.FULFILLED, Relay.PromiseState.REJECTED]);
+
+    assertEqual(await outcome(Relay.Promise.any([rejected('a'), resolvedInt(9)])), {value: 9});
+    const none = Relay.Promise.any([rejected('a'), rejected('b')]);
+    assertGError((await outcome(none)).error, Relay.error_quark(), Relay.Error.AGGREGATE);
+    assertEqual(none.dup_errors().map(e => e.message), ['a', 'b']);
+
+    assertEqual(await outcome(Relay.Promise.race([Relay.Promise.new_delay(1000), resolvedInt(4)])), {value: 4});
+
+    const empty = Relay.Promise.all([]);
+    await outcome(empty);
+    assertEqual(empty.get_n_values(), 0);
+    const emptyRace = Relay.Promise.race([]);
+    await sleep(10);
+    assert(emptyRace.is_pending());
+});
+
+test('delay, timeout and cancel', async () => {
+    const start = GLib.get_monotonic_time();
+    await outcome(Relay.Promise.new_delay(50));
+    assert(GLib.get_monotonic_time() - start >= 45000, 'the delay waited');
+
+    const slow = Relay.Promise.new_delay(5000);
+    const timed = slow.timeout(20);
+    assertGError((await outcome(timed)).error, IO_ERROR, Gio.IOErrorEnum.TIMED_OUT);
+    assertGError(slow.get_error(), IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+
+    const pending = new Relay.Promise();
+    const cancellable = pending.get_cancellable();
+    assert(pending.cancel());
+    assert(cancellable.is_cancelled());
+    assertGError((await outcome(pending)).error, IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+});
+
+run();

@@ -1,0 +1,151 @@
+/* test-relay.vala: Relay from Vala, through relay-1.0.vapi
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Checks that the generated bindings compile and behave: a notifier triggered
+ * from a GLib.Thread, a job on the pool whose closure runs on a worker, chains
+ * with owned delegates, `yield promise.wait_async ()`, errors as
+ * GLib.Error (Relay.Error and IOError), combinators and progress.
+ */
+
+int failures = 0;
+int checks = 0;
+
+/* TAP, with the plan at the end. */
+void check (bool condition, string what) {
+    checks++;
+    if (condition) {
+        print ("ok %d - %s\n", checks, what);
+    } else {
+        print ("not ok %d - %s\n", checks, what);
+        failures++;
+    }
+}
+
+async void test_notifier () {
+    unowned Thread<void*> main_thread = Thread.self<void*> ();
+    int result = 0;
+    uint covered = 0;
+    bool on_main = false;
+
+    var notifier = new Relay.Notifier ((n_triggers) => {
+        covered = n_triggers;
+        on_main = Thread.self<void*> () == main_thread;
+        test_notifier.callback ();
+    });
+    var worker = new Thread<void*> ("worker", () => {
+        Thread.usleep (20000);
+        result = 42;          /* no lock: the trigger comes after the store */
+        notifier.trigger ();
+        return null;
+    });
+    yield;
+    worker.join ();
+    check (result == 42 && covered == 1 && on_main, "notifier from a thread sees 42 on the main thread");
+    check (!notifier.trigger (), "single-shot notifier refuses a second trigger");
+}
+
+async void test_jobs () throws Error {
+    unowned Thread<void*> main_thread = Thread.self<void*> ();
+    bool job_on_worker = false;
+
+    var promise = Relay.run_in_thread ((job) => {
+        job_on_worker = Thread.self<void*> () != main_thread;
+        for (int i = 1; i <= 100; i++)
+            job.set_progress (i / 100.0, "adding");
+        job.return_int (4 + 5);
+    });
+    Value? value = yield promise.wait_async (null);
+    check (value != null && value.get_int () == 9 && job_on_worker, "a Vala job runs on a worker and returns 9");
+    check (promise.state == Relay.PromiseState.FULFILLED, "the job's promise is fulfilled");
+
+    var failing = Relay.run_in_thread ((job) => {
+        job.return_error (new IOError.NOT_FOUND ("no %s here", "file"));
+    });
+    try {
+        yield failing.wait_async (null);
+        check (false, "a failing job throws");
+    } catch (IOError.NOT_FOUND e) {
+        check (e.message == "no file here", "a failing job throws its IOError");
+    }
+}
+
+async void test_chains () throws Error {
+    var source = new Relay.Promise ();
+    int seen = 0;
+    var derived = source.then ((p) => {
+        seen = p.get_int ();
+        var next = new Relay.Promise ();
+        next.resolve_string ("adopted %d".printf (seen));
+        return next;
+    });
+    var caught = new Relay.Promise.rejected (new Relay.Error.FAILED ("broken")).@catch ((p) => {
+        var next = new Relay.Promise ();
+        next.resolve_string (p.get_error ().message);
+        return next;
+    });
+    source.resolve_int (3);
+
+    Value? adopted = yield derived.wait_async (null);
+    check (seen == 3 && adopted.get_string () == "adopted 3", "then adopts the promise its handler returns");
+    Value? message = yield caught.wait_async (null);
+    check (message.get_string () == "broken", "catch handles a Relay.Error");
+
+    string? from_values = null;
+    var done = new Relay.Promise ();
+    done.resolve_string ("then_values");
+    done.then_values ((v) => { from_values = v.get_string (); }, null);
+    yield new Relay.Promise.delay (10).wait_async (null);
+    check (from_values == "then_values", "then_values hands over the first value");
+}
+
+async void test_combinators () throws Error {
+    Relay.Promise[] inputs = { new Relay.Promise.delay (20), new Relay.Promise () };
+    inputs[1].resolve_int (2);
+    var all = Relay.Promise.all (inputs);
+    yield all.wait_async (null);
+    check (all.get_n_values () == 2, "all has one value per input");
+    var second = (Relay.Promise) all.get_value (1).get_object ();
+    check (second.get_int () == 2, "all's values are the input promises");
+
+    Relay.Promise[] bad = { new Relay.Promise.rejected (new IOError.FAILED ("a")),
+                            new Relay.Promise.rejected (new IOError.FAILED ("b")) };
+    try {
+        yield Relay.Promise.any (bad).wait_async (null);
+        check (false, "any of rejected promises throws");
+    } catch (Relay.Error.AGGREGATE e) {
+        check (true, "any of rejected promises throws Relay.Error.AGGREGATE");
+    }
+
+    try {
+        yield new Relay.Promise.delay (5000).timeout (10).wait_async (null);
+        check (false, "timeout throws");
+    } catch (IOError.TIMED_OUT e) {
+        check (true, "timeout throws IOError.TIMED_OUT");
+    }
+}
+
+async void run_all (MainLoop loop) {
+    try {
+        yield test_notifier ();
+        yield test_jobs ();
+        yield test_chains ();
+        yield test_combinators ();
+    } catch (Error e) {
+        check (false, "unexpected error: " + e.message);
+    }
+    loop.quit ();
+}
+
+int main () {
+    var loop = new MainLoop ();
+    Timeout.add_seconds (30, () => {
+        check (false, "the test finished within 30 s");
+        loop.quit ();
+        return Source.REMOVE;
+    });
+    run_all.begin (loop);
+    loop.run ();
+    print ("1..%d\n", checks);
+    return failures == 0 ? 0 : 1;
+}
