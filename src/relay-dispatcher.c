@@ -28,7 +28,6 @@
 /* How long one dispatch may run before it lets the main loop breathe; the rest
  * of the queue continues on the next iteration. */
 #define DISPATCH_BUDGET_USEC 4000
-#define BUDGET_CHECK_EVERY   256
 
 struct _RelayDispatcher
 {
@@ -112,7 +111,6 @@ dispatcher_source_dispatch (GSource     *source,
 {
   RelayDispatcher *self = ((RelayDispatcherSource *) source)->dispatcher;
   gint64 deadline;
-  guint n_run = 0;
 
   /* Reset readiness before taking the queue: a post that lands after the
    * exchange below finds the stack empty and sets the source ready again; a post
@@ -138,7 +136,9 @@ dispatcher_source_dispatch (GSource     *source,
       task->next = NULL;
       task->func (task, TRUE);
 
-      if (++n_run % BUDGET_CHECK_EVERY == 0 && g_get_monotonic_time () >= deadline)
+      /* Checked after every task: one slow handler (a Python one waiting for
+       * the GIL, say) must not hold the loop for the rest of the queue. */
+      if (g_get_monotonic_time () >= deadline)
         {
           /* Out of time: let other sources run and continue next iteration. */
           g_source_set_ready_time (source, 0);

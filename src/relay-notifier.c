@@ -73,7 +73,12 @@
  * finalized. Once [method@Relay.Notifier.destroy] has returned, the callback does
  * not start again; if another thread calls it while the callback runs, it waits
  * for the callback to return (so do not destroy a notifier from a thread the
- * callback is waiting for). Dropping the last reference destroys the notifier.
+ * callback is waiting for).
+ *
+ * Dropping the last reference does not lose a trigger: a worker may trigger and
+ * unref. The callback still runs, once, for the triggers made before, and then
+ * the notifier releases its data and leaves the context. Call
+ * [method@Relay.Notifier.destroy] to drop pending triggers instead.
  */
 
 #include "config.h"
@@ -88,6 +93,7 @@
 #define COUNT_MASK      0x0fffffff
 #define STATE_FIRED     0x10000000   /* single-shot: the callback was called */
 #define STATE_DESTROYED 0x20000000   /* relay_notifier_destroy() was called */
+#define STATE_ORPHANED  0x40000000   /* the last reference was dropped */
 
 typedef struct
 {
@@ -172,6 +178,8 @@ notifier_source_dispatch (GSource     *gsource,
       n_triggers = state & COUNT_MASK;
       if (n_triggers == 0)
         {
+          if (state & STATE_ORPHANED)
+            goto remove;
           g_rec_mutex_unlock (&source->lock);
           return G_SOURCE_CONTINUE;
         }
@@ -185,7 +193,7 @@ notifier_source_dispatch (GSource     *gsource,
   if (source->func != NULL)
     source->func (n_triggers, source->user_data);
 
-  if (repeating && !(g_atomic_int_get (&source->state) & STATE_DESTROYED))
+  if (repeating && !(g_atomic_int_get (&source->state) & (STATE_DESTROYED | STATE_ORPHANED)))
     {
       g_rec_mutex_unlock (&source->lock);
       return G_SOURCE_CONTINUE;
@@ -234,8 +242,14 @@ static void
 relay_notifier_finalize (GObject *object)
 {
   RelayNotifier *self = RELAY_NOTIFIER (object);
+  int old_state;
 
-  relay_notifier_destroy (self);
+  /* Nobody can trigger any more, but triggers already made still count: the
+   * owner delivers them, then releases the data and removes the source. This
+   * is what lets a worker trigger and drop the last reference. */
+  old_state = g_atomic_int_or (&self->source->state, STATE_ORPHANED);
+  if (!(old_state & (STATE_FIRED | STATE_DESTROYED)))
+    g_source_set_ready_time ((GSource *) self->source, 0);
 
   g_source_unref ((GSource *) self->source);
   g_main_context_unref (self->context);
@@ -476,7 +490,8 @@ relay_notifier_trigger (RelayNotifier *self)
  * on the context's thread: now if called there while the context is being
  * iterated, otherwise at the context's next dispatch (or when it is finalized).
  *
- * Safe from any thread and idempotent. Called by the last unref.
+ * Safe from any thread and idempotent. Triggers made before but not yet
+ * delivered are dropped.
  */
 void
 relay_notifier_destroy (RelayNotifier *self)

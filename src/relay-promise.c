@@ -98,6 +98,9 @@
 #include "relay-promise-private.h"
 #include "relay-sync-private.h"
 
+/* Progress reaches the main context at most this often (250 times a second). */
+#define PROGRESS_INTERVAL_MS 4
+
 /* flags, under lock */
 enum {
   FLAG_HANDLED          = 1 << 0,   /* a reaction was added: a rejection is not "unhandled" */
@@ -111,15 +114,18 @@ enum {
  * stays small. */
 typedef struct
 {
-  /* progress: @pending_* and @progress_posted under lock; the rest is read under
-   * lock and written on the owner context only */
+  /* progress. The reporting thread and the owner context meet through atomics
+   * only, so a worker pre-empted in the middle of a report can never block the
+   * main loop. @fraction and @text are the delivered values: written on the
+   * owner context, @text under lock. */
   RelayTask      progress_task;   /* holds a reference on @owner while queued */
   RelayPromise  *owner;           /* borrowed: the promise this belongs to */
-  gboolean       progress_posted;
-  double         pending_fraction;
-  char          *pending_text;
-  double         fraction;
-  char          *text;
+  int            progress_posted; /* atomic: a delivery is queued */
+  guint64        pending_bits;    /* atomic: the latest reported fraction, as bits */
+  char          *pending_text;    /* atomic: the latest reported text, or NULL */
+  int            delivered_ms;    /* atomic: monotonic ms of the last delivery */
+  guint64        fraction_bits;   /* atomic: the delivered fraction, as bits */
+  char          *text;            /* lock */
 
   GCancellable  *cancellable;     /* lock to create */
   GPtrArray     *errors;          /* set before settling; immutable after */
@@ -169,6 +175,7 @@ static guint notify_signal_id;
 
 static void settled_task_func  (RelayTask *task, gboolean dispatch);
 static void queue_settled_task (RelayPromise *self);
+static void deliver_progress   (RelayPromise *self, gboolean dispatch);
 static void progress_task_func (RelayTask *task, gboolean dispatch);
 
 /* ------------------------------------------------------------------------ */
@@ -180,12 +187,36 @@ ensure_extra_locked (RelayPromise *self)
 {
   if (self->extra == NULL)
     {
-      self->extra = g_new0 (PromiseExtra, 1);
-      self->extra->progress_task.func = progress_task_func;
-      self->extra->owner = self;
+      PromiseExtra *extra = g_new0 (PromiseExtra, 1);
+
+      extra->progress_task.func = progress_task_func;
+      extra->owner = self;
+      /* Published atomically: report_progress() reads it without the lock. */
+      g_atomic_pointer_set (&self->extra, extra);
     }
 
   return self->extra;
+}
+
+/* 64-bit atomics on a double's bits (GLib 2.74 has no 64-bit atomic API). */
+static inline void
+store_double (guint64 *bits,
+              double   value)
+{
+  guint64 raw;
+
+  memcpy (&raw, &value, sizeof raw);
+  __atomic_store_n (bits, raw, __ATOMIC_SEQ_CST);
+}
+
+static inline double
+load_double (guint64 *bits)
+{
+  guint64 raw = __atomic_load_n (bits, __ATOMIC_SEQ_CST);
+  double value;
+
+  memcpy (&value, &raw, sizeof value);
+  return value;
 }
 
 static GValue *
@@ -351,7 +382,7 @@ settled_task_func (RelayTask *task,
 {
   RelayPromise *self = (RelayPromise *) ((char *) task - G_STRUCT_OFFSET (RelayPromise, settled_task));
   RelayReaction *list;
-  gboolean first_run;
+  gboolean first_run, has_progress;
 
   relay_mutex_lock (&self->lock);
   list = g_steal_pointer (&self->reactions);
@@ -359,7 +390,13 @@ settled_task_func (RelayTask *task,
   self->flags &= ~FLAG_TASK_QUEUED;
   first_run = !(self->flags & FLAG_FIRST_RUN_DONE);
   self->flags |= FLAG_FIRST_RUN_DONE;
+  has_progress = self->extra != NULL && first_run;
   relay_mutex_unlock (&self->lock);
+
+  /* The latest progress reaches the properties before the state changes and
+   * before any handler runs. */
+  if (dispatch && has_progress)
+    deliver_progress (self, TRUE);
 
   if (dispatch && first_run &&
       g_signal_has_handler_pending (self, notify_signal_id,
@@ -603,7 +640,7 @@ relay_promise_finalize (GObject *object)
     {
       PromiseExtra *extra = self->extra;
 
-      g_free (extra->pending_text);
+      g_free (g_atomic_pointer_get (&extra->pending_text));
       g_free (extra->text);
       g_clear_object (&extra->cancellable);
       g_clear_pointer (&extra->errors, g_ptr_array_unref);
@@ -652,30 +689,6 @@ relay_promise_get_property (GObject    *object,
 }
 
 static void
-relay_promise_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
-{
-  RelayPromise *self = RELAY_PROMISE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      {
-        GMainContext *context = g_value_get_boxed (value);
-
-        if (context != NULL)
-          self->dispatcher = relay_dispatcher_get_for_context (context);
-      }
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 relay_promise_class_init (RelayPromiseClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -684,7 +697,6 @@ relay_promise_class_init (RelayPromiseClass *klass)
   object_class->dispose = relay_promise_dispose;
   object_class->finalize = relay_promise_finalize;
   object_class->get_property = relay_promise_get_property;
-  object_class->set_property = relay_promise_set_property;
 
   /**
    * RelayPromise:state:
@@ -700,13 +712,15 @@ relay_promise_class_init (RelayPromiseClass *klass)
   /**
    * RelayPromise:context:
    *
-   * The main context the handlers run on. %NULL at construction means the
-   * thread-default context of the constructing thread.
+   * The main context the handlers run on: the thread-default context of the
+   * thread that created the promise, or the one given to
+   * [ctor@Relay.Promise.new_for_context]. Derived promises share their source's.
+   * Read-only, so that creating a promise sets no property.
    */
   properties[PROP_CONTEXT] =
     g_param_spec_boxed ("context", NULL, NULL,
                         G_TYPE_MAIN_CONTEXT,
-                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * RelayPromise:progress:
@@ -794,7 +808,15 @@ relay_promise_new (void)
 RelayPromise *
 relay_promise_new_for_context (GMainContext *context)
 {
-  return g_object_new (RELAY_TYPE_PROMISE, "context", context, NULL);
+  RelayPromise *self;
+  g_autoptr(RelayDispatcher) dispatcher = NULL;
+
+  if (context == NULL)
+    return relay_promise_new ();
+
+  dispatcher = relay_dispatcher_get_for_context (context);
+  self = _relay_promise_new_for_dispatcher (dispatcher);
+  return self;
 }
 
 /**
@@ -1565,27 +1587,37 @@ relay_promise_get_cancellable (RelayPromise *self)
 /* Progress                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* Moves the latest report into the properties and notifies, on the owner
+ * context. Harmless when nothing changed. */
 static void
-progress_task_func (RelayTask *task,
-                    gboolean   dispatch)
+deliver_progress (RelayPromise *self,
+                  gboolean      dispatch)
 {
-  PromiseExtra *extra = (PromiseExtra *) task;
-  RelayPromise *self = extra->owner;
+  PromiseExtra *extra = self->extra;
   gboolean fraction_changed, text_changed = FALSE;
+  double fraction;
+  char *text;
 
-  relay_mutex_lock (&self->lock);
-  extra->progress_posted = FALSE;
-  fraction_changed = extra->fraction != extra->pending_fraction;
-  extra->fraction = extra->pending_fraction;
-  if (extra->pending_text != NULL)
+  /* Clear the flag before reading: a report that lands after the reads posts
+   * again; one that lands before is read here. */
+  g_atomic_int_set (&extra->progress_posted, FALSE);
+  g_atomic_int_set (&extra->delivered_ms, (int) (g_get_monotonic_time () / 1000));
+
+  fraction = load_double (&extra->pending_bits);
+  fraction_changed = fraction != load_double (&extra->fraction_bits);
+  store_double (&extra->fraction_bits, fraction);
+
+  text = g_atomic_pointer_exchange (&extra->pending_text, NULL);
+  if (text != NULL)
     {
-      text_changed = g_strcmp0 (extra->text, extra->pending_text) != 0;
+      relay_mutex_lock (&self->lock);
+      text_changed = g_strcmp0 (extra->text, text) != 0;
       g_free (extra->text);
-      extra->text = g_steal_pointer (&extra->pending_text);
+      extra->text = text;
+      relay_mutex_unlock (&self->lock);
     }
-  relay_mutex_unlock (&self->lock);
 
-  if (dispatch)
+  if (dispatch && (fraction_changed || text_changed))
     {
       GObject *object = G_OBJECT (self);
 
@@ -1596,8 +1628,26 @@ progress_task_func (RelayTask *task,
         g_object_notify_by_pspec (object, properties[PROP_PROGRESS_TEXT]);
       g_object_thaw_notify (object);
     }
+}
 
+static void
+progress_task_func (RelayTask *task,
+                    gboolean   dispatch)
+{
+  RelayPromise *self = ((PromiseExtra *) task)->owner;
+
+  deliver_progress (self, dispatch);
   g_object_unref (self);
+}
+
+/* Delivers a throttled progress report once its interval has passed. */
+static gboolean
+progress_interval_elapsed (gpointer data)
+{
+  RelayPromise *self = data;
+
+  deliver_progress (self, TRUE);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1610,8 +1660,9 @@ progress_task_func (RelayTask *task,
  * Reports progress towards settling @self. Any thread, as often as you like:
  * reports are coalesced, the latest wins, and [property@Relay.Promise:progress]
  * and [property@Relay.Promise:progress-text] are updated and notified on the
- * promise's context at most once per dispatch. Reports after @self settled are
- * still delivered.
+ * promise's context at most once per dispatch and at most once every 4 ms (the
+ * latest value is always delivered). Reports after @self settled are still
+ * delivered.
  */
 void
 relay_promise_report_progress (RelayPromise *self,
@@ -1619,31 +1670,49 @@ relay_promise_report_progress (RelayPromise *self,
                                const char   *text)
 {
   PromiseExtra *extra;
-  gboolean post = FALSE;
+  int wait_ms;
 
   g_return_if_fail (RELAY_IS_PROMISE (self));
 
-  fraction = CLAMP (fraction, 0.0, 1.0);
-
-  relay_mutex_lock (&self->lock);
-  extra = ensure_extra_locked (self);
-  extra->pending_fraction = fraction;
-  if (text != NULL && g_strcmp0 (text, extra->pending_text ? extra->pending_text : extra->text) != 0)
+  extra = g_atomic_pointer_get (&self->extra);
+  if (extra == NULL)
     {
-      g_free (extra->pending_text);
-      extra->pending_text = g_strdup (text);
+      relay_mutex_lock (&self->lock);
+      extra = ensure_extra_locked (self);
+      relay_mutex_unlock (&self->lock);
     }
-  if (!extra->progress_posted)
-    {
-      extra->progress_posted = TRUE;
-      post = TRUE;
-    }
-  relay_mutex_unlock (&self->lock);
 
-  if (post)
+  store_double (&extra->pending_bits, CLAMP (fraction, 0.0, 1.0));
+  if (text != NULL)
+    g_free (g_atomic_pointer_exchange (&extra->pending_text, g_strdup (text)));
+
+  /* Only the report that finds no delivery queued queues one. */
+  if (!g_atomic_int_compare_and_exchange (&extra->progress_posted, FALSE, TRUE))
+    return;
+
+  wait_ms = g_atomic_int_get (&extra->delivered_ms) + PROGRESS_INTERVAL_MS -
+            (int) (g_get_monotonic_time () / 1000);
+
+  if (g_atomic_int_get (&extra->delivered_ms) == 0 || wait_ms <= 0 || wait_ms > PROGRESS_INTERVAL_MS)
     {
       g_object_ref (self);
       relay_dispatcher_post (self->dispatcher, &extra->progress_task);
+    }
+  else
+    {
+      /* Delivered less than an interval ago: deliver the latest value when the
+       * interval is over, so a flood of reports costs the main loop at most
+       * one wake-up per interval. */
+      g_autoptr(GMainContext) context = relay_dispatcher_ref_context (self->dispatcher);
+      g_autoptr(GSource) timer = NULL;
+
+      if (context == NULL)
+        return;     /* the context is gone: nobody to tell */
+
+      timer = g_timeout_source_new ((guint) wait_ms);
+      g_source_set_static_name (timer, "[relay] progress");
+      g_source_set_callback (timer, progress_interval_elapsed, g_object_ref (self), g_object_unref);
+      g_source_attach (timer, context);
     }
 }
 
@@ -1659,16 +1728,12 @@ relay_promise_report_progress (RelayPromise *self,
 double
 relay_promise_get_progress (RelayPromise *self)
 {
-  double fraction = 0.0;
+  PromiseExtra *extra;
 
   g_return_val_if_fail (RELAY_IS_PROMISE (self), 0.0);
 
-  relay_mutex_lock (&self->lock);
-  if (self->extra != NULL)
-    fraction = self->extra->fraction;
-  relay_mutex_unlock (&self->lock);
-
-  return fraction;
+  extra = g_atomic_pointer_get (&self->extra);
+  return extra != NULL ? load_double (&extra->fraction_bits) : 0.0;
 }
 
 /**

@@ -160,7 +160,7 @@ test_repeating (void)
   g_assert_cmpint (counts.calls, ==, 5);     /* no trigger, no call */
   g_assert_cmpint (counts.freed, ==, 0);
 
-  g_object_unref (notifier);                 /* the last unref destroys */
+  g_object_unref (notifier);                 /* the last unref retires it */
   g_assert_cmpint (counts.freed, ==, 0);     /* ... on the owner, at its next dispatch */
   drain (NULL);
   g_assert_cmpint (counts.freed, ==, 1);
@@ -184,6 +184,34 @@ test_destroy (void)
   g_assert_cmpint (counts.freed, ==, 1);
   g_object_unref (notifier);
   g_assert_cmpint (counts.freed, ==, 1);
+}
+
+/* A worker may trigger and drop the last reference: the trigger still counts. */
+static gpointer
+trigger_and_unref (gpointer notifier)
+{
+  g_assert_true (relay_notifier_trigger (notifier));
+  g_object_unref (notifier);
+  return NULL;
+}
+
+static void
+test_trigger_then_last_unref (void)
+{
+  for (int repeating = 0; repeating <= 1; repeating++)
+    {
+      Counts counts = { 0 };
+      RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
+
+      relay_notifier_set_repeating (notifier, repeating);
+      g_thread_join (g_thread_new ("worker", trigger_and_unref, notifier));
+      g_assert_cmpint (counts.calls, ==, 0);
+      drain (NULL);
+      g_assert_cmpint (counts.calls, ==, 1);
+      g_assert_cmpuint (counts.covered, ==, 1);
+      g_assert_cmpint (counts.freed, ==, 1);
+      g_assert_true (counts.free_thread == g_thread_self ());
+    }
 }
 
 static void
@@ -530,6 +558,7 @@ main (int   argc,
   g_test_add_func ("/notifier/repeating", test_repeating);
   g_test_add_func ("/notifier/destroy", test_destroy);
   g_test_add_func ("/notifier/destroy-from-callback", test_destroy_from_callback);
+  g_test_add_func ("/notifier/trigger-then-last-unref", test_trigger_then_last_unref);
   g_test_add_func ("/notifier/properties", test_properties);
   g_test_add_func ("/notifier/many-threads", test_many_threads);
   g_test_add_func ("/notifier/race-destroy", test_race_destroy);
