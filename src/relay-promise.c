@@ -484,8 +484,11 @@ settle (RelayPromise      *self,
         self->reactions_tail = r;
     }
 
+  /* A throttled progress report is flushed by the settled task too, so the
+   * latest progress is visible once the promise has settled. */
   post = self->reactions != NULL ||
          state == RELAY_PROMISE_REJECTED ||
+         (self->extra != NULL && g_atomic_int_get (&self->extra->progress_posted)) ||
          g_signal_has_handler_pending (self, notify_signal_id,
                                        g_param_spec_get_name_quark (properties[PROP_STATE]),
                                        FALSE);
