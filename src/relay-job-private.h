@@ -9,12 +9,6 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
-  JOB_QUEUED,       /* waiting in the pool's queue */
-  JOB_RUNNING,      /* a worker took it */
-  JOB_DROPPED,      /* shutdown took it out of the queue: never runs */
-} JobState;
-
 struct _RelayJob
 {
   GObject         parent_instance;
@@ -24,10 +18,6 @@ struct _RelayJob
   RelayJobFunc    func;
   gpointer        user_data;
   GDestroyNotify  destroy;
-
-  /* Owned by the pool, under its lock. */
-  GList           link;        /* in the pool's queue while JOB_QUEUED */
-  JobState        state;
 
   /* Worker thread only, while the function runs. */
   gboolean        returned;

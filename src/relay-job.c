@@ -66,7 +66,6 @@ relay_job_class_init (RelayJobClass *klass)
 static void
 relay_job_init (RelayJob *self)
 {
-  self->link.data = self;
 }
 
 RelayJob *

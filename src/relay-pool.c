@@ -84,12 +84,12 @@ struct _RelayPool
 
   guint        max_threads;    /* immutable after construction */
 
+  int          shut_down;      /* atomic, written under @lock: no job starts any more */
+  int          n_running;      /* atomic */
+
   GMutex       lock;
-  GThreadPool *threads;        /* lock to resize; NULL once shut down */
-  GQueue       queued;         /* lock: RelayJob, owned references, in submission order */
-  guint        n_running;      /* lock */
+  GThreadPool *threads;        /* lock; NULL once shut down */
   guint        n_waiting;      /* lock: jobs blocked in relay_job_wait() */
-  gboolean     shut_down;      /* lock */
 };
 
 G_DEFINE_FINAL_TYPE (RelayPool, relay_pool, G_TYPE_OBJECT)
@@ -104,7 +104,7 @@ static GParamSpec *properties[N_PROPS];
 
 static GPrivate current_pool;   /* the pool whose worker this thread is, if any */
 
-/* A worker took @data off the GThreadPool queue. */
+/* A worker took @data off the GThreadPool queue; the queue owned a reference. */
 static void
 worker_func (gpointer data,
              gpointer user_data)
@@ -116,25 +116,21 @@ worker_func (gpointer data,
   relay_tsan_acquire (job);
   g_private_set (&current_pool, self);
 
-  relay_mutex_lock (&self->lock);
-  if (job->state == JOB_DROPPED)
+  if (g_atomic_int_get (&self->shut_down))
     {
-      /* Shutdown already rejected it and owns the reference. */
-      relay_mutex_unlock (&self->lock);
-      return;
+      /* Shutdown drains the queue through here: reject, never run. */
+      relay_promise_reject_literal (job->promise, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                    "The pool was shut down before the job started");
+      _relay_job_release_data (job);
     }
-  g_queue_unlink (&self->queued, &job->link);
-  job->state = JOB_RUNNING;
-  self->n_running++;
-  relay_mutex_unlock (&self->lock);
+  else
+    {
+      g_atomic_int_inc (&self->n_running);
+      _relay_job_run (job);
+      g_atomic_int_add (&self->n_running, -1);
+    }
 
-  _relay_job_run (job);
-
-  relay_mutex_lock (&self->lock);
-  self->n_running--;
-  relay_mutex_unlock (&self->lock);
-
-  g_object_unref (job);   /* the queue's reference, now ours */
+  g_object_unref (job);
 }
 
 static void
@@ -240,7 +236,6 @@ static void
 relay_pool_init (RelayPool *self)
 {
   g_mutex_init (&self->lock);
-  g_queue_init (&self->queued);
 }
 
 /**
@@ -309,7 +304,7 @@ relay_pool_run (RelayPool      *self,
   job = _relay_job_new (self, promise, func, user_data, destroy);
 
   relay_mutex_lock (&self->lock);
-  if (self->shut_down)
+  if (g_atomic_int_get (&self->shut_down))
     {
       relay_mutex_unlock (&self->lock);
       relay_promise_reject_literal (promise, G_IO_ERROR, G_IO_ERROR_CLOSED,
@@ -318,10 +313,8 @@ relay_pool_run (RelayPool      *self,
       return promise;
     }
 
-  job->state = JOB_QUEUED;
-  g_queue_push_tail_link (&self->queued, &job->link);   /* owns the reference */
   relay_tsan_release (job);
-  g_thread_pool_push (self->threads, job, NULL);
+  g_thread_pool_push (self->threads, job, NULL);   /* the queue owns our reference */
   relay_mutex_unlock (&self->lock);
 
   return promise;
@@ -375,12 +368,13 @@ relay_pool_get_max_threads (RelayPool *self)
 guint
 relay_pool_get_n_queued (RelayPool *self)
 {
-  guint n;
+  guint n = 0;
 
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
   relay_mutex_lock (&self->lock);
-  n = self->queued.length;
+  if (self->threads != NULL)
+    n = g_thread_pool_unprocessed (self->threads);
   relay_mutex_unlock (&self->lock);
 
   return n;
@@ -398,15 +392,9 @@ relay_pool_get_n_queued (RelayPool *self)
 guint
 relay_pool_get_n_running (RelayPool *self)
 {
-  guint n;
-
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
-  relay_mutex_lock (&self->lock);
-  n = self->n_running;
-  relay_mutex_unlock (&self->lock);
-
-  return n;
+  return (guint) g_atomic_int_get (&self->n_running);
 }
 
 /**
@@ -422,7 +410,6 @@ void
 relay_pool_shutdown (RelayPool *self)
 {
   GThreadPool *threads;
-  GList *dropped;
 
   g_return_if_fail (RELAY_IS_POOL (self));
 
@@ -434,37 +421,18 @@ relay_pool_shutdown (RelayPool *self)
     }
 
   relay_mutex_lock (&self->lock);
-  if (self->shut_down)
+  if (g_atomic_int_get (&self->shut_down))
     {
       relay_mutex_unlock (&self->lock);
       return;
     }
-  self->shut_down = TRUE;
+  g_atomic_int_set (&self->shut_down, TRUE);
   threads = g_steal_pointer (&self->threads);
-  dropped = self->queued.head;
-  g_queue_init (&self->queued);
-  for (GList *l = dropped; l != NULL; l = l->next)
-    RELAY_JOB (l->data)->state = JOB_DROPPED;
   relay_mutex_unlock (&self->lock);
 
-  for (GList *l = dropped; l != NULL; l = l->next)
-    relay_promise_reject_literal (RELAY_JOB (l->data)->promise,
-                                  G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                  "The pool was shut down before the job started");
-
-  /* Waits for running jobs; queued ones are dropped without being run. */
-  g_thread_pool_free (threads, TRUE, TRUE);
-
-  /* No worker can see the dropped jobs any more. */
-  while (dropped != NULL)
-    {
-      GList *next = dropped->next;
-      RelayJob *job = dropped->data;
-
-      dropped->next = dropped->prev = NULL;
-      g_object_unref (job);
-      dropped = next;
-    }
+  /* Drain the queue (every job still in it is rejected by worker_func, not
+   * run) and wait for the running jobs to return. */
+  g_thread_pool_free (threads, FALSE, TRUE);
 }
 
 /**
@@ -478,15 +446,9 @@ relay_pool_shutdown (RelayPool *self)
 gboolean
 relay_pool_is_shut_down (RelayPool *self)
 {
-  gboolean shut_down;
-
   g_return_val_if_fail (RELAY_IS_POOL (self), FALSE);
 
-  relay_mutex_lock (&self->lock);
-  shut_down = self->shut_down;
-  relay_mutex_unlock (&self->lock);
-
-  return shut_down;
+  return g_atomic_int_get (&self->shut_down);
 }
 
 /* A job of this pool blocks in relay_job_wait(): let one more thread run. */
