@@ -259,6 +259,9 @@ report_unhandled (RelayPromise *self)
 {
   gboolean report;
 
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED)
+    return;
+
   relay_mutex_lock (&self->lock);
   report = !(self->flags & (FLAG_HANDLED | FLAG_REPORTED)) &&
            self->state == RELAY_PROMISE_REJECTED &&
@@ -585,15 +588,27 @@ _relay_promise_cancel_requested (RelayPromise *self)
 /* GObject                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The dispatcher _relay_promise_new_for_dispatcher() hands to the promise it
+ * is constructing on this thread, so constructed() need not look one up. */
+static GPrivate construct_dispatcher;
+
 static void
 relay_promise_constructed (GObject *object)
 {
   RelayPromise *self = RELAY_PROMISE (object);
+  RelayDispatcher *dispatcher = g_private_get (&construct_dispatcher);
 
   G_OBJECT_CLASS (relay_promise_parent_class)->constructed (object);
 
-  if (self->dispatcher == NULL)
-    self->dispatcher = relay_dispatcher_get_thread_default ();
+  if (dispatcher != NULL)
+    {
+      g_private_set (&construct_dispatcher, NULL);
+      self->dispatcher = relay_dispatcher_ref (dispatcher);
+    }
+  else
+    {
+      self->dispatcher = relay_dispatcher_get_thread_default ();
+    }
 }
 
 static void
@@ -601,6 +616,13 @@ relay_promise_dispose (GObject *object)
 {
   RelayPromise *self = RELAY_PROMISE (object);
   RelayReaction *list = NULL;
+
+  /* A settled promise never becomes pending again: nothing to abandon. */
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+    {
+      G_OBJECT_CLASS (relay_promise_parent_class)->dispose (object);
+      return;
+    }
 
   /* Finalized while pending: nobody can settle us any more. Clear the back
    * links of everything that waits on us first (before a cancel on another
@@ -762,17 +784,9 @@ relay_promise_init (RelayPromise *self)
 RelayPromise *
 _relay_promise_new_for_dispatcher (RelayDispatcher *dispatcher)
 {
-  RelayPromise *self = g_object_new (RELAY_TYPE_PROMISE, NULL);
-
-  /* constructed() took the thread-default one; derived promises share their
-   * source's context instead. */
-  if (self->dispatcher != dispatcher)
-    {
-      relay_dispatcher_unref (self->dispatcher);
-      self->dispatcher = relay_dispatcher_ref (dispatcher);
-    }
-
-  return self;
+  /* Derived promises share their source's context, not the thread-default one. */
+  g_private_set (&construct_dispatcher, dispatcher);
+  return g_object_new (RELAY_TYPE_PROMISE, NULL);
 }
 
 RelayDispatcher *
