@@ -12,7 +12,8 @@
 # function sees job.is_cancelled() at its next check. The bottom panel replays
 # the two cl-async threading examples (a notifier triggered from a thread, and
 # `work` with promises). --self-test runs everything unattended, saves
-# relay-demo-python-self-test.png (with PyGObject 3.46 or later), prints one line of figures and exits non-zero
+# relay-demo-python-self-test.png (with PyGObject 3.46 or later; older ones
+# skip it and say so), prints one line of figures and exits non-zero
 # if a job failed or the main loop stalled for 16 ms or more (--stall-limit=MS
 # changes the bound; --threads=N the size of the pool).
 #
@@ -22,7 +23,10 @@
 # also drops and retakes the lock, and a worker that does so every few
 # microseconds keeps the waiting main thread from ever getting it (CPython's
 # convoy effect): so the Python jobs report every millisecond or so, not every
-# hundred numbers as the C jobs do. Relay coalesces either way.
+# hundred numbers as the C jobs do. Relay coalesces either way. The same holds
+# the other way round: while a job runs Python, each GI call the main thread
+# makes may cost it a wait for the lock, so the animated widgets draw from a
+# few recorded pieces (see recorded()) instead of a node per dot or bar.
 #
 # From a build directory (uninstalled):
 #   GI_TYPELIB_PATH=$PWD/introspection LD_LIBRARY_PATH=$PWD/src \
@@ -49,8 +53,9 @@ gi.require_version('Gdk', '4.0')
 gi.require_version('Graphene', '1.0')
 gi.require_version('Gsk', '4.0')
 gi.require_version('Gtk', '4.0')
+gi.require_version('Pango', '1.0')
 gi.require_version('Relay', '1.0')
-from gi.repository import Gdk, Gio, GLib, Graphene, Gsk, Gtk, Relay  # noqa: E402
+from gi.repository import Gdk, Gio, GLib, Graphene, Gsk, Gtk, Pango, Relay  # noqa: E402
 
 STALL_LIMIT_MS = 16.0
 HEARTBEAT_MS = 1
@@ -211,7 +216,17 @@ def rect(x, y, width, height):
 
 
 def fill_rounded(snapshot, bounds, radius, colour):
-    snapshot.push_rounded_clip(Gsk.RoundedRect().init_from_rect(bounds, radius))
+    # Keep the Gsk.RoundedRect in a variable. It is a plain C struct with no
+    # GType, so PyGObject (3.42 at least) cannot copy what init_from_rect()
+    # returns: `Gsk.RoundedRect().init_from_rect(...)` yields a wrapper around
+    # the temporary's memory, which is freed before push_rounded_clip() reads
+    # it. The clip then gets garbage bounds, and cairo fails on them ("Invalid
+    # rectangle passed", "drawing failure ... out of memory", then a critical
+    # from gsk_render_node_draw), depending on what reused the freed memory.
+    # (Graphene.Rect is a boxed type: its init() result is a safe copy.)
+    clip = Gsk.RoundedRect()
+    clip.init_from_rect(bounds, radius)
+    snapshot.push_rounded_clip(clip)
     snapshot.append_color(colour, bounds)
     snapshot.pop()
 
@@ -233,27 +248,88 @@ class RecentWorst:
         return max([v for b, v in self.buckets.items() if b > oldest], default=0.0)
 
 
+def point(x, y):
+    return Graphene.Point().init(x, y)
+
+
+def recorded(width, height, draw):
+    """What draw(snapshot) appends, kept as a Gdk.Paintable of width × height.
+
+    Replaying it is one GI call, however many nodes it holds. That matters on
+    the main thread: every GI call releases the interpreter lock, a job thread
+    that runs Python takes it, and the main thread waits up to the switch
+    interval to get it back. A frame that makes hundreds of calls (a dot, a bar
+    at a time) could wait tens of milliseconds for the lock on a busy 2-core
+    machine; so the widgets below draw from a few recorded pieces.
+    """
+    snapshot = Gtk.Snapshot()
+    draw(snapshot)
+    return snapshot.to_paintable(Graphene.Size().init(width, height))
+
+
 class Pulse(Gtk.Widget):
     """A spinner and a ball, placed from the frame time: they jump if the main thread blocks."""
+
+    PHASES = 5   # spinner images per twelfth of a turn: 60 a second
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.track = self.track_size = None
+        self.spinner = self.spinner_height = None
+        self.ball = None
+
+    def build_spinner(self, height):
+        # The twelve dots at each of 12 × PHASES moments of a second: dot i is
+        # (t * 12 - i) mod 12 twelfths behind the bright one.
+        cx = cy = height / 2
+        radius = height / 2 - 12
+
+        def draw(snapshot, step):
+            for i in range(12):
+                angle = i * math.pi / 6 - math.pi / 2
+                behind = (step / self.PHASES - i) % 12
+                x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+                fill_rounded(snapshot, rect(x - 4.5, y - 4.5, 9, 9), 4.5,
+                             rgba(0.38, 0.63, 0.98, 1 - behind / 13))
+
+        self.spinner = [recorded(height, height, lambda snapshot: draw(snapshot, step))
+                        for step in range(12 * self.PHASES)]
+        self.spinner_height = height
+        self.ball = recorded(20, 20, lambda snapshot: fill_rounded(snapshot, rect(0, 0, 20, 20), 10,
+                                                                   rgba(0.96, 0.62, 0.26)))
+
+    def build_track(self, width, height):
+        def draw(snapshot):
+            fill_rounded(snapshot, rect(0, 0, width, height), 10, rgba(0.12, 0.13, 0.17))
+            left, right = height + 8, width - 16
+            snapshot.append_color(rgba(1, 1, 1, 0.15), rect(left, height / 2 - 1, right - left, 2))
+
+        self.track = recorded(width, height, draw)
+        self.track_size = width, height
 
     def do_snapshot(self, snapshot):
         width, height = self.get_width(), self.get_height()
         if width < height + 40:
             return   # not allocated yet
-        t = self.get_frame_clock().get_frame_time() / 1e6 if self.get_frame_clock() else 0
-        cx = cy = height / 2
-        radius = height / 2 - 12
-        fill_rounded(snapshot, rect(0, 0, width, height), 10, rgba(0.12, 0.13, 0.17))
-        for i in range(12):
-            angle = i * math.pi / 6 - math.pi / 2
-            behind = (t * 12 - i) % 12
-            x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-            fill_rounded(snapshot, rect(x - 4.5, y - 4.5, 9, 9), 4.5,
-                         rgba(0.38, 0.63, 0.98, 1 - behind / 13))
+        clock = self.get_frame_clock()
+        t = clock.get_frame_time() / 1e6 if clock else 0
+        if self.spinner_height != height:
+            self.build_spinner(height)   # once, before any job runs
+        if self.track_size != (width, height):
+            self.build_track(width, height)
+        self.track.snapshot(snapshot, width, height)
+        self.spinner[int(t * 12 * self.PHASES) % len(self.spinner)].snapshot(snapshot, height, height)
         left, right = height + 8, width - 16
-        snapshot.append_color(rgba(1, 1, 1, 0.15), rect(left, cy - 1, right - left, 2))
         x = left + (right - left) * (0.5 - 0.5 * math.cos(t * math.pi))
-        fill_rounded(snapshot, rect(x - 10, cy - 10, 20, 20), 10, rgba(0.96, 0.62, 0.26))
+        snapshot.save()
+        snapshot.translate(point(x - 10, height / 2 - 10))
+        self.ball.snapshot(snapshot, 20, 20)
+        snapshot.restore()
+
+
+GRAPH_GREEN, GRAPH_YELLOW, GRAPH_RED = (bytes((round(255 * b), round(255 * g), round(255 * r), 255))
+                                        for r, g, b in ((0.20, 0.82, 0.48), (0.96, 0.76, 0.07),
+                                                        (0.93, 0.20, 0.23)))   # B8G8R8A8
 
 
 class Graph(Gtk.Widget):
@@ -263,19 +339,41 @@ class Graph(Gtk.Widget):
         super().__init__()
         self.gaps = gaps
 
+    def bars_texture(self, width, height):
+        # The bars as one texture, built in Python (no GI calls, so no waiting
+        # for the interpreter lock) rather than as 180 colour nodes: a column
+        # of pixels per bar, then transposed into rows with slice copies.
+        columns = []
+        for gap in self.gaps:
+            h = round(min(gap / 50.0, 1.0) * height)
+            colour = GRAPH_GREEN if gap < 20 else GRAPH_YELLOW if gap < 34 else GRAPH_RED
+            columns.append(bytes(4 * (height - h)) + colour * h)
+        bar = width / GRAPH_SAMPLES
+        blank = bytes(4 * height)
+        by_column = b''.join(
+            blank if bar >= 3 and x + 1 > (int(x / bar) + 1) * bar - 0.5   # the gap between bars
+            else columns[int(x / bar)] for x in range(width))
+        pixels = bytearray(4 * width * height)
+        for y in range(height):
+            row = 4 * width * y
+            for channel in range(4):
+                pixels[row + channel:row + 4 * width:4] = by_column[4 * y + channel::4 * height]
+        return Gdk.MemoryTexture.new(width, height, Gdk.MemoryFormat.B8G8R8A8_PREMULTIPLIED,
+                                     GLib.Bytes.new(bytes(pixels)), 4 * width)
+
     def do_snapshot(self, snapshot):
         width, height = self.get_width(), self.get_height()
         if width < GRAPH_SAMPLES or height < 1:
             return   # not allocated yet
-        bar = width / GRAPH_SAMPLES
-        fill_rounded(snapshot, rect(0, 0, width, height), 10, rgba(0.12, 0.13, 0.17))
-        for i, gap in enumerate(self.gaps):
-            h = min(gap / 50.0, 1.0) * height
-            colour = (rgba(0.20, 0.82, 0.48) if gap < 20 else
-                      rgba(0.96, 0.76, 0.07) if gap < 34 else rgba(0.93, 0.20, 0.23))
-            snapshot.append_color(colour, rect(i * bar, height - h, max(bar - 0.5, 0.5), h))
+        bounds = rect(0, 0, width, height)
+        clip = Gsk.RoundedRect()   # see fill_rounded
+        clip.init_from_rect(bounds, 10)
+        snapshot.push_rounded_clip(clip)
+        snapshot.append_color(rgba(0.12, 0.13, 0.17), bounds)
+        snapshot.append_texture(self.bars_texture(width, height), bounds)
         budget_y = height - height * (1000 / 60) / 50.0
         snapshot.append_color(rgba(1, 1, 1, 0.5), rect(0, budget_y, width, 1))
+        snapshot.pop()
 
 
 class JobRow:
@@ -304,11 +402,14 @@ class JobRow:
         self.status_label = Gtk.Label(xalign=1)
         self.status_label.add_css_class('status')
         grid.attach(self.status_label, 2, 0, 1, 1)
-        caption = Gtk.Label(label=detail, xalign=0)
+        # Ellipsized like the C demo's: a label or bar text that may grow would
+        # otherwise change its minimum width, and every new progress text would
+        # then re-measure the whole window.
+        caption = Gtk.Label(label=detail, xalign=0, ellipsize=Pango.EllipsizeMode.END)
         caption.add_css_class('dim-label')
         caption.add_css_class('caption')
         grid.attach(caption, 1, 1, 2, 1)
-        self.bar = Gtk.ProgressBar(show_text=True, margin_top=4)
+        self.bar = Gtk.ProgressBar(show_text=True, margin_top=4, ellipsize=Pango.EllipsizeMode.END)
         grid.attach(self.bar, 1, 2, 2, 1)
         buttons = Gtk.Box(spacing=6, valign=Gtk.Align.CENTER, margin_start=6)
         self.run_button = Gtk.Button(label='Run')
@@ -683,6 +784,11 @@ class Demo:
         GLib.timeout_add(300, self.finish_self_test)
 
     def save_screenshot(self, path):
+        # GskRenderNode is a fundamental type that PyGObject before 3.46 cannot
+        # marshal, so there is no node to hand to Gsk.Renderer.render_texture()
+        # (as relay-demo.c does): skip the screenshot there, and say so.
+        if gi.version_info < (3, 46):
+            return None
         width, height = self.window.get_width(), self.window.get_height()
         snapshot = Gtk.Snapshot()
         Gtk.WidgetPaintable.new(self.window).snapshot(snapshot, width, height)
@@ -703,7 +809,8 @@ class Demo:
         examples_ok = {'notifier', 'loop ran', 'got val'} <= self.examples
         passed = (counts['failed'] == 0 and counts['cancelled'] == 1 and
                   self.worst_stall < self.stall_limit and examples_ok and saved is not False)
-        shot = path if saved else 'NOT SAVED' if saved is False else 'unavailable (needs PyGObject 3.46)'
+        shot = (path if saved else 'NOT SAVED' if saved is False else
+                'skipped (PyGObject {}.{}.{} cannot pass GskRenderNodes; needs 3.46)'.format(*gi.version_info))
         print('relay-demo.py self-test (Relay, Python jobs): {done} done, {cancelled} cancelled, '
               '{failed} failed; worst main-loop stall {stall:.1f} ms ({beats} probes); '
               '{frames} frames, worst frame gap {gap:.1f} ms; {updates} window updates; '
