@@ -5,6 +5,10 @@
 set -eu
 builddir=$1
 srcdir=$2
+sanitize=${3:-none}
+# A sanitized librelay needs a consumer built with the same sanitizer.
+san_flags=""
+[ "$sanitize" = none ] || san_flags="-fsanitize=$sanitize"
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 
@@ -43,7 +47,7 @@ int main (void)
 }
 C
 libdir=$(dirname "$(find "$dest" -name 'librelay-1.0.so' | head -n1)")
-if cc -o "$dest/consumer" "$dest/consumer.c" $(pkg-config --cflags --libs relay-1.0) \
+if cc $san_flags -o "$dest/consumer" "$dest/consumer.c" $(pkg-config --cflags --libs relay-1.0) \
      -Wl,-rpath,"$libdir" && "$dest/consumer"; then
   echo "ok 3 - consumer builds with pkg-config and runs"
 else
