@@ -6,8 +6,11 @@
  * Promises never get a GSource or a file descriptor of their own. Any thread may
  * post a task (a handler to run, a promise whose handlers are due, a progress
  * report to deliver) to the dispatcher of a context. Posting is a lock-free push
- * onto a stack; only the push that finds the stack empty wakes the context, so a
- * thousand promises settling in a burst cost one wake-up. The dispatch function
+ * onto a stack; only the push that finds the stack empty wakes the context, by
+ * writing to the dispatcher's own eventfd, which its GSource polls. So a
+ * thousand promises settling in a burst cost one wake-up, and a posting thread
+ * never calls into GLib's main-context machinery: it cannot take the context's
+ * lock, and cannot race the source's finalization when the context goes away. The dispatch function
  * takes the whole stack at once, reverses it into FIFO order and runs it in a
  * loop. Tasks posted while it runs (a chained promise settling, say) are picked
  * up by the same loop, so a chain of a million `then`s needs no stack at all.
@@ -21,6 +24,13 @@
  * way by the posting thread.
  */
 #include "config.h"
+
+#include <errno.h>
+#include <unistd.h>
+#ifdef __linux__
+# include <sys/eventfd.h>
+#endif
+#include <glib-unix.h>
 
 #include "relay-dispatcher-private.h"
 #include "relay-sync-private.h"
@@ -39,6 +49,11 @@ struct _RelayDispatcher
    * while @source is set. */
   GMainContext *context;
 
+  /* The wake-up: written by the post that makes the queue non-empty, polled by
+   * the source. Owned by this struct, so a post after the context died writes
+   * into a descriptor nobody polls, harmlessly. @wake_fds[1] == -1 for an eventfd. */
+  int           wake_fds[2];
+
   GMutex        lock;        /* guards @source */
   GSource      *source;      /* borrowed: the context owns it; NULL once dead */
 
@@ -50,6 +65,7 @@ typedef struct
 {
   GSource          source;
   RelayDispatcher *dispatcher;
+  gpointer         wake_tag;
 } RelayDispatcherSource;
 
 static GMutex      registry_lock;
@@ -71,6 +87,9 @@ relay_dispatcher_unref (RelayDispatcher *self)
     return;
 
   g_assert (g_atomic_pointer_get (&self->head) == NULL);
+  close (self->wake_fds[0]);
+  if (self->wake_fds[1] >= 0)
+    close (self->wake_fds[1]);
   g_mutex_clear (&self->lock);
   g_free (self);
 }
@@ -89,6 +108,30 @@ reverse_tasks (RelayTask *task)
     }
 
   return reversed;
+}
+
+static void
+wake_signal (RelayDispatcher *self)
+{
+  const guint64 one = 1;
+  int fd = self->wake_fds[1] >= 0 ? self->wake_fds[1] : self->wake_fds[0];
+  ssize_t r;
+
+  do
+    r = write (fd, &one, self->wake_fds[1] >= 0 ? 1 : sizeof one);
+  while (r < 0 && errno == EINTR);
+  /* EAGAIN: the counter or the pipe is full, so the source is ready anyway. */
+}
+
+static void
+wake_acknowledge (RelayDispatcher *self)
+{
+  char buffer[64];
+  ssize_t r;
+
+  do
+    r = read (self->wake_fds[0], buffer, self->wake_fds[1] >= 0 ? sizeof buffer : sizeof (guint64));
+  while (r > 0 && self->wake_fds[1] >= 0);
 }
 
 /* Hand every task in @list its func with dispatch = FALSE. */
@@ -112,9 +155,10 @@ dispatcher_source_dispatch (GSource     *source,
   RelayDispatcher *self = ((RelayDispatcherSource *) source)->dispatcher;
   gint64 deadline;
 
-  /* Reset readiness before taking the queue: a post that lands after the
-   * exchange below finds the stack empty and sets the source ready again; a post
-   * that lands before it is taken by it. Either way nothing is lost. */
+  /* Acknowledge the wake-up before taking the queue: a post that lands after
+   * the exchange below finds the stack empty and wakes us again; a post that
+   * lands before it is taken by it. Either way nothing is lost. */
+  wake_acknowledge (self);
   g_source_set_ready_time (source, -1);
 
   deadline = g_get_monotonic_time () + DISPATCH_BUDGET_USEC;
@@ -173,7 +217,16 @@ dispatcher_source_finalize (GSource *source)
   relay_dispatcher_unref (self);
 }
 
+static gboolean
+dispatcher_source_check (GSource *source)
+{
+  RelayDispatcherSource *self = (RelayDispatcherSource *) source;
+
+  return (g_source_query_unix_fd (source, self->wake_tag) & G_IO_IN) != 0;
+}
+
 static GSourceFuncs dispatcher_source_funcs = {
+  .check = dispatcher_source_check,
   .dispatch = dispatcher_source_dispatch,
   .finalize = dispatcher_source_finalize,
 };
@@ -188,9 +241,24 @@ dispatcher_new (GMainContext *context)
   self->context = context;
   g_mutex_init (&self->lock);
 
+#ifdef __linux__
+  self->wake_fds[0] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  self->wake_fds[1] = -1;
+  if (self->wake_fds[0] < 0)
+#endif
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_unix_open_pipe (self->wake_fds, FD_CLOEXEC, &error) ||
+          !g_unix_set_fd_nonblocking (self->wake_fds[0], TRUE, &error) ||
+          !g_unix_set_fd_nonblocking (self->wake_fds[1], TRUE, &error))
+        g_error ("Relay: cannot create the dispatcher's wake-up pipe: %s", error->message);
+    }
+
   source = (RelayDispatcherSource *) g_source_new (&dispatcher_source_funcs,
                                                    sizeof (RelayDispatcherSource));
   source->dispatcher = relay_dispatcher_ref (self);
+  source->wake_tag = g_source_add_unix_fd ((GSource *) source, self->wake_fds[0], G_IO_IN);
   g_source_set_static_name ((GSource *) source, "[relay] promise dispatcher");
   g_source_set_priority ((GSource *) source, G_PRIORITY_DEFAULT);
   g_source_set_can_recurse ((GSource *) source, FALSE);
@@ -312,18 +380,12 @@ relay_dispatcher_post (RelayDispatcher *self,
   while (!g_atomic_pointer_compare_and_exchange (&self->head, old_head, task));
 
   /* Only the post that made the queue non-empty pays for the wake-up. */
-  if (old_head != NULL)
-    return;
+  if (old_head == NULL)
+    wake_signal (self);
 
-  relay_mutex_lock (&self->lock);
-  if (self->source != NULL)
-    {
-      g_source_set_ready_time (self->source, 0);
-      relay_mutex_unlock (&self->lock);
-      return;
-    }
-  relay_mutex_unlock (&self->lock);
-
-  /* Dead: whoever finds the queue empty after death drains it. */
-  release_tasks (reverse_tasks (g_atomic_pointer_exchange (&self->head, NULL)));
+  /* Dead: finalize drained the queue after setting @dead, so whoever pushed
+   * after that drains it (both sequentially consistent: a push that sees @dead
+   * still unset was taken by finalize's drain). */
+  if (g_atomic_int_get (&self->dead))
+    release_tasks (reverse_tasks (g_atomic_pointer_exchange (&self->head, NULL)));
 }

@@ -161,6 +161,9 @@ combine_run (RelayReaction *reaction,
 {
   CombineReaction *self = (CombineReaction *) reaction;
 
+  /* This input is consumed: the result must not follow its link any more,
+   * the input may be finalized long before the result settles. */
+  _relay_promise_unlink (reaction, source);
   combine_input (self->state, self->index, source, NULL);
 }
 

@@ -58,6 +58,8 @@ gboolean      _relay_promise_reject_code        (RelayPromise     *self,
                                                  int               code,
                                                  const char       *message);
 void          _relay_promise_release_consumer   (RelayPromise     *source);
+void          _relay_promise_unlink             (RelayReaction    *reaction,
+                                                 RelayPromise     *source);
 RelayPromise **_relay_promise_alloc_inputs      (RelayPromise     *self,
                                                  guint             n_inputs);
 void          _relay_promise_set_errors         (RelayPromise     *self,

@@ -304,12 +304,31 @@ reaction_unlink (RelayReaction *reaction,
   relay_mutex_unlock (&derived->lock);
 }
 
+void
+_relay_promise_unlink (RelayReaction *reaction,
+                       RelayPromise  *source)
+{
+  reaction_unlink (reaction, source);
+}
+
 static void
 reaction_run (RelayReaction *reaction,
               RelayPromise  *source)
 {
   reaction->klass->run (reaction, source);
   reaction_free (reaction);
+}
+
+/* The context of @source is gone, so a handler will never run: its derived
+ * promise must not wait forever, nor keep a link to @source. */
+static void
+reaction_drop (RelayReaction *reaction,
+               RelayPromise  *source)
+{
+  reaction_unlink (reaction, source);
+  if (reaction->derived != NULL)
+    _relay_promise_reject_code (reaction->derived, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                "The promise's main context was finalized before its handler could run");
 }
 
 /* Runs a chain of reactions in order; user handlers only when @dispatch. */
@@ -325,6 +344,8 @@ run_reactions (RelayReaction *list,
       list->task.next = NULL;
       if (dispatch || list->klass->internal)
         list->klass->run (list, source);
+      else
+        reaction_drop (list, source);
       reaction_free (list);
       list = next;
     }
@@ -1818,32 +1839,58 @@ static const RelayReactionClass adopt_class = {
 };
 
 /* Whether @target is reachable from @from by following what each promise
- * waits on. */
+ * waits on: the promise it adopts or was derived from, and a combinator's
+ * inputs. A plain chain is walked without allocating. */
 static gboolean
 waits_on (RelayPromise *from,
           RelayPromise *target)
 {
+  GPtrArray *pending = NULL;    /* promises still to visit, owned */
+  GHashTable *visited = NULL;   /* only once combinators fan out */
   RelayPromise *current = g_object_ref (from);
+  gboolean found = FALSE;
 
   while (current != NULL)
     {
-      RelayPromise *next;
+      RelayPromise *next = NULL;
 
       if (current == target)
         {
+          found = TRUE;
           g_object_unref (current);
-          return TRUE;
+          break;
         }
 
       relay_mutex_lock (&current->lock);
-      next = current->upstream != NULL ? g_object_ref (current->upstream) : NULL;
+      if (current->upstream != NULL)
+        next = g_object_ref (current->upstream);
+      if (current->extra != NULL && current->extra->inputs != NULL)
+        {
+          if (pending == NULL)
+            {
+              pending = g_ptr_array_new_with_free_func (g_object_unref);
+              visited = g_hash_table_new (NULL, NULL);
+            }
+          for (guint i = 0; i < current->extra->n_inputs; i++)
+            {
+              RelayPromise *input = current->extra->inputs[i];
+
+              if (input != NULL && g_hash_table_add (visited, input))
+                g_ptr_array_add (pending, g_object_ref (input));
+            }
+        }
       relay_mutex_unlock (&current->lock);
 
       g_object_unref (current);
       current = next;
+      if (current == NULL && pending != NULL && pending->len > 0)
+        current = g_ptr_array_steal_index_fast (pending, pending->len - 1);
     }
 
-  return FALSE;
+  g_clear_pointer (&pending, g_ptr_array_unref);
+  g_clear_pointer (&visited, g_hash_table_unref);
+
+  return found;
 }
 
 /* Makes @derived follow @result (transfer full), the Promises/A+ resolution
@@ -1975,6 +2022,12 @@ handler_run (RelayReaction *reaction,
       if (result == NULL)
         {
           _relay_promise_settle_from (derived, source);
+        }
+      else if (waits_on (result, derived))
+        {
+          _relay_promise_reject_code (derived, RELAY_ERROR, RELAY_ERROR_CYCLE,
+                                      "A finally handler cannot return a promise that waits for its own outcome");
+          g_object_unref (result);
         }
       else
         {
