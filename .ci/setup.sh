@@ -125,20 +125,19 @@ run_meson_test() {
 # 1. Every suite of the normal build (benchmarks only in their smoke mode).
 run_meson_test "all suites" -C "$build" --num-processes 2
 
-# 2. The unit suite again under valgrind memcheck.
-if meson test -C "$build" --list --setup=valgrind >/dev/null 2>&1; then
-  run_meson_test "valgrind" -C "$build" --setup=valgrind --suite unit --num-processes 2 --timeout-multiplier 10
-fi
+# 2. valgrind memcheck: unit at full size; stress and fuzz scaled down by the
+#    setup (tests/stress/meson.build). Errors and definite/indirect leaks fail.
+run_meson_test "valgrind" -C "$build" --setup=valgrind --suite unit --suite stress --suite fuzz --num-processes 2
 
-# 3. AddressSanitizer + UndefinedBehaviorSanitizer build of the C suites.
+# 3. AddressSanitizer + UndefinedBehaviorSanitizer build of the C suites; the
+#    asan setup sets the sanitizer options (halt on error, leak checks).
 asan_build="${build}-asan"
 if [ ! -f "$asan_build/build.ninja" ]; then
   meson setup "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false \
     -Dintrospection=disabled -Ddemos=false -Ddocs=false >/dev/null
 fi
 meson compile -C "$asan_build"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  run_meson_test "asan+ubsan" -C "$asan_build" --suite unit --suite stress --num-processes 2 --timeout-multiplier 4
+run_meson_test "asan+ubsan" -C "$asan_build" --setup=asan --suite unit --suite stress --suite fuzz --num-processes 2
 
 echo
 echo "$total_passed passed, $total_failed failed"

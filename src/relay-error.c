@@ -13,4 +13,19 @@
  *
  * Returns: the error quark
  */
-G_DEFINE_QUARK (relay-error-quark, relay_error)
+GQuark
+relay_error_quark (void)
+{
+  /* Not G_DEFINE_QUARK: its plain static is written by whichever thread asks
+   * first, a data race when two threads do (a job and a handler, say). */
+  static int quark;    /* atomic */
+  GQuark q = (GQuark) g_atomic_int_get (&quark);
+
+  if (G_UNLIKELY (q == 0))
+    {
+      q = g_quark_from_static_string ("relay-error-quark");
+      g_atomic_int_set (&quark, (int) q);
+    }
+
+  return q;
+}

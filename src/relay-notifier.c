@@ -203,6 +203,12 @@ remove:
   notifier_source_release_data (source);
   g_rec_mutex_unlock (&source->lock);
 
+  /* GLib drops the context's reference to the source when we return; if that
+   * is the last one, it finalizes and frees the source on this thread, else
+   * whoever drops the last one does. That reference count is GLib's own
+   * atomic, invisible to ThreadSanitizer: tell it (see also finalize). */
+  relay_tsan_release (gsource);
+
   return G_SOURCE_REMOVE;
 }
 
@@ -211,8 +217,16 @@ notifier_source_finalize (GSource *gsource)
 {
   NotifierSource *source = (NotifierSource *) gsource;
 
-  /* The context was finalized before the notifier fired or saw its destroy. */
+  /* Pairs with the releases before every other drop of a reference (the end
+   * of dispatch, relay_notifier_finalize): the GSource reference count orders
+   * them before this, but ThreadSanitizer cannot see it inside GLib. */
+  relay_tsan_acquire (gsource);
+
+  /* The context was finalized before the notifier fired or saw its destroy.
+   * The lock also orders this after a dispatch or destroy on another thread. */
+  g_rec_mutex_lock (&source->lock);
   notifier_source_release_data (source);
+  g_rec_mutex_unlock (&source->lock);
   g_rec_mutex_clear (&source->lock);
 }
 
@@ -251,6 +265,7 @@ relay_notifier_finalize (GObject *object)
   if (!(old_state & (STATE_FIRED | STATE_DESTROYED)))
     g_source_set_ready_time ((GSource *) self->source, 0);
 
+  relay_tsan_release (self->source);    /* see notifier_source_finalize() */
   g_source_unref ((GSource *) self->source);
   g_main_context_unref (self->context);
   g_free (self->name);

@@ -104,6 +104,8 @@ run_work_example (gboolean fail)
 
   wait_settled (caught);
 
+  /* the delay fired on the loop while the job was still working */
+  g_assert_cmpint (relay_promise_get_state (ticked), ==, RELAY_PROMISE_FULFILLED);
   g_assert_true (work.handler_thread == main_thread);
   g_assert_true (work.job_thread != main_thread);
   if (fail)

@@ -1056,6 +1056,7 @@ test_cancel_chain (void)
     g_object_unref (inputs[0]);
     g_object_unref (inputs[1]);
     drain (NULL);
+    g_assert_cmpint (relay_promise_get_int (other), ==, 1);
   }
 }
 
