@@ -40,6 +40,8 @@
 
 #include "config.h"
 
+#include "relay-sync-private.h"
+
 #include "relay-error.h"
 #include "relay-job-private.h"
 #include "relay-promise-private.h"
@@ -50,6 +52,11 @@ static void
 relay_job_finalize (GObject *object)
 {
   RelayJob *self = RELAY_JOB (object);
+
+  /* Every thread that dropped a reference did so before this one dropped the
+   * last: GObject's count orders that, invisibly to ThreadSanitizer, whose
+   * GLib wrapper (tests/tsan-glib-refcount.c) releases on each unref. */
+  relay_tsan_acquire (object);
 
   _relay_job_release_data (self);
   g_clear_object (&self->promise);

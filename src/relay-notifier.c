@@ -258,6 +258,11 @@ relay_notifier_finalize (GObject *object)
   RelayNotifier *self = RELAY_NOTIFIER (object);
   int old_state;
 
+  /* Every thread that dropped a reference did so before this one dropped the
+   * last: GObject's count orders that, invisibly to ThreadSanitizer, whose
+   * GLib wrapper (tests/tsan-glib-refcount.c) releases on each unref. */
+  relay_tsan_acquire (object);
+
   /* Nobody can trigger any more, but triggers already made still count: the
    * owner delivers them, then releases the data and removes the source. This
    * is what lets a worker trigger and drop the last reference. */
