@@ -33,9 +33,8 @@ typedef struct
 
 struct _RelayReaction
 {
-  RelayTask                 task;       /* must be first */
+  RelayReaction            *next;       /* in the promise's FIFO of reactions */
   const RelayReactionClass *klass;
-  RelayPromise             *source;     /* strong while queued on the dispatcher */
   RelayPromise             *derived;    /* strong, nullable: the promise this reaction settles */
   /* A slot in @derived that points back at the source (for cancellation and the
    * cycle check); the source clears it if it is finalized first. Nullable. */

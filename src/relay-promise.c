@@ -284,7 +284,6 @@ report_unhandled (RelayPromise *self)
 static void
 reaction_free (RelayReaction *reaction)
 {
-  g_clear_object (&reaction->source);
   reaction->klass->free (reaction);
 }
 
@@ -339,9 +338,9 @@ run_reactions (RelayReaction *list,
 {
   while (list != NULL)
     {
-      RelayReaction *next = (RelayReaction *) list->task.next;
+      RelayReaction *next = list->next;
 
-      list->task.next = NULL;
+      list->next = NULL;
       if (dispatch || list->klass->internal)
         list->klass->run (list, source);
       else
@@ -364,7 +363,7 @@ _relay_promise_add_reaction (RelayPromise  *self,
 {
   gboolean post = FALSE;
 
-  reaction->task.next = NULL;
+  reaction->next = NULL;
 
   relay_mutex_lock (&self->lock);
 
@@ -380,7 +379,7 @@ _relay_promise_add_reaction (RelayPromise  *self,
     }
 
   if (self->reactions_tail != NULL)
-    self->reactions_tail->task.next = &reaction->task;
+    self->reactions_tail->next = reaction;
   else
     self->reactions = reaction;
   self->reactions_tail = reaction;
@@ -494,17 +493,17 @@ settle (RelayPromise      *self,
 
       if (reaction->klass->immediate)
         {
-          *link = (RelayReaction *) reaction->task.next;
-          reaction->task.next = (RelayTask *) immediate;
+          *link = reaction->next;
+          reaction->next = immediate;
           immediate = reaction;
         }
       else
-        link = (RelayReaction **) &reaction->task.next;
+        link = &reaction->next;
     }
   if (immediate != NULL)
     {
       self->reactions_tail = NULL;
-      for (RelayReaction *r = self->reactions; r != NULL; r = (RelayReaction *) r->task.next)
+      for (RelayReaction *r = self->reactions; r != NULL; r = r->next)
         self->reactions_tail = r;
     }
 
@@ -526,8 +525,8 @@ settle (RelayPromise      *self,
 
   while (immediate != NULL)
     {
-      RelayReaction *next = (RelayReaction *) immediate->task.next;
-      immediate->task.next = NULL;
+      RelayReaction *next = immediate->next;
+      immediate->next = NULL;
       reaction_run (immediate, self);
       immediate = next;
     }
@@ -656,14 +655,14 @@ relay_promise_dispose (GObject *object)
     }
   relay_mutex_unlock (&self->lock);
 
-  for (RelayReaction *r = list; r != NULL; r = (RelayReaction *) r->task.next)
+  for (RelayReaction *r = list; r != NULL; r = r->next)
     reaction_unlink (r, self);
 
   while (list != NULL)
     {
-      RelayReaction *next = (RelayReaction *) list->task.next;
+      RelayReaction *next = list->next;
 
-      list->task.next = NULL;
+      list->next = NULL;
       list->klass->abandon (list, self);
       reaction_free (list);
       list = next;
@@ -2344,7 +2343,7 @@ values_abandon (RelayReaction *reaction,
   /* The callbacks must still run on the context, so hand them to a stand-in
    * promise that is rejected at once. */
   *moved = *self;
-  moved->parent.task.next = NULL;
+  moved->parent.next = NULL;
   self->value_destroy = NULL;
   self->error_destroy = NULL;
   _relay_promise_reject_code (abandoned, RELAY_ERROR, RELAY_ERROR_ABANDONED,
