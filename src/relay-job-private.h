@@ -9,27 +9,39 @@
 
 G_BEGIN_DECLS
 
+/* What relay_pool_run() queues: the work, not yet bound to a RelayJob. */
+typedef struct
+{
+  RelayPromise   *promise;     /* owned */
+  RelayJobFunc    func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} RelayJobRequest;
+
+/* A RelayJob is bound to one request while its function runs on a worker;
+ * each worker reuses its RelayJob for the next request unless someone kept a
+ * reference to it. */
 struct _RelayJob
 {
   GObject         parent_instance;
 
-  RelayPromise   *promise;     /* owned; immutable */
-  RelayPool      *pool;        /* borrowed: the pool outlives its jobs */
+  /* Worker thread only; set while bound to a request. */
+  RelayPromise   *promise;     /* owned */
+  RelayPool      *pool;        /* borrowed: the pool outlives its running jobs */
   RelayJobFunc    func;
   gpointer        user_data;
   GDestroyNotify  destroy;
-
-  /* Worker thread only, while the function runs. */
   gboolean        returned;
 };
 
-RelayJob *_relay_job_new              (RelayPool      *pool,
-                                       RelayPromise   *promise,
-                                       RelayJobFunc    func,
-                                       gpointer        user_data,
-                                       GDestroyNotify  destroy);
-void      _relay_job_run              (RelayJob       *self);
-void      _relay_job_release_data     (RelayJob       *self);
+RelayJobRequest *_relay_job_request_new    (RelayPromise    *promise,
+                                            RelayJobFunc     func,
+                                            gpointer         user_data,
+                                            GDestroyNotify   destroy);
+void             _relay_job_request_cancel (RelayJobRequest *request,
+                                            const char      *message);
+void             _relay_job_run_request    (RelayPool       *pool,
+                                            RelayJobRequest *request);
 
 void      _relay_pool_begin_wait      (RelayPool      *pool);
 void      _relay_pool_end_wait        (RelayPool      *pool);

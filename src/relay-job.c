@@ -33,9 +33,12 @@
  * }
  * ```
  *
- * Every method may be called only from the job's own worker thread, while the
- * job function runs, except [method@Relay.Job.get_cancellable] and
- * [method@Relay.Job.is_cancelled], which are safe anywhere.
+ * Every method may be called only while the job function runs: from the job's
+ * own worker thread, except [method@Relay.Job.get_cancellable] and
+ * [method@Relay.Job.is_cancelled], which any thread may call meanwhile. Once
+ * the function has returned, the job is done and its methods report a
+ * critical. (A worker reuses its RelayJob for the next job unless a reference
+ * to it was kept.)
  */
 
 #include "config.h"
@@ -48,6 +51,8 @@
 
 G_DEFINE_FINAL_TYPE (RelayJob, relay_job, G_TYPE_OBJECT)
 
+static void release_data (RelayJob *self);
+
 static void
 relay_job_finalize (GObject *object)
 {
@@ -58,7 +63,7 @@ relay_job_finalize (GObject *object)
    * GLib wrapper (tests/tsan-glib-refcount.c) releases on each unref. */
   relay_tsan_acquire (object);
 
-  _relay_job_release_data (self);
+  release_data (self);
   g_clear_object (&self->promise);
 
   G_OBJECT_CLASS (relay_job_parent_class)->finalize (object);
@@ -75,26 +80,36 @@ relay_job_init (RelayJob *self)
 {
 }
 
-RelayJob *
-_relay_job_new (RelayPool      *pool,
-                RelayPromise   *promise,
-                RelayJobFunc    func,
-                gpointer        user_data,
-                GDestroyNotify  destroy)
+RelayJobRequest *
+_relay_job_request_new (RelayPromise   *promise,
+                        RelayJobFunc    func,
+                        gpointer        user_data,
+                        GDestroyNotify  destroy)
 {
-  RelayJob *self = g_object_new (RELAY_TYPE_JOB, NULL);
+  RelayJobRequest *request = g_new (RelayJobRequest, 1);
 
-  self->pool = pool;
-  self->promise = g_object_ref (promise);
-  self->func = func;
-  self->user_data = user_data;
-  self->destroy = destroy;
+  request->promise = g_object_ref (promise);
+  request->func = func;
+  request->user_data = user_data;
+  request->destroy = destroy;
 
-  return self;
+  return request;
 }
 
+/* The request will never run: reject its promise, release its data. */
 void
-_relay_job_release_data (RelayJob *self)
+_relay_job_request_cancel (RelayJobRequest *request,
+                           const char      *message)
+{
+  relay_promise_reject_literal (request->promise, G_IO_ERROR, G_IO_ERROR_CANCELLED, message);
+  if (request->destroy != NULL)
+    request->destroy (request->user_data);
+  g_object_unref (request->promise);
+  g_free (request);
+}
+
+static void
+release_data (RelayJob *self)
 {
   GDestroyNotify destroy = g_steal_pointer (&self->destroy);
 
@@ -103,31 +118,65 @@ _relay_job_release_data (RelayJob *self)
     destroy (g_steal_pointer (&self->user_data));
 }
 
-/* On the worker thread. */
-void
-_relay_job_run (RelayJob *self)
+/* Each worker thread's RelayJob, reused from one request to the next. */
+static GPrivate worker_job = G_PRIVATE_INIT (g_object_unref);
+
+/* Whether @self is bound to a request (its function is running). */
+static gboolean
+job_is_running (RelayJob *self)
 {
-  /* Cancelled while queued: never start. */
-  if (!relay_promise_is_pending (self->promise))
+  return self->promise != NULL;
+}
+
+/* On a worker thread: binds @request (consumed) to this thread's RelayJob and
+ * runs it. */
+void
+_relay_job_run_request (RelayPool       *pool,
+                        RelayJobRequest *request)
+{
+  RelayJob *self = g_private_get (&worker_job);
+
+  /* Someone kept the last one (a binding's wrapper, say): it is theirs now. */
+  if (self == NULL || g_atomic_int_get ((int *) &G_OBJECT (self)->ref_count) != 1)
     {
-      _relay_job_release_data (self);
-      return;
+      self = g_object_new (RELAY_TYPE_JOB, NULL);
+      g_private_replace (&worker_job, self);
     }
 
-  self->func (self, self->user_data);
+  self->pool = pool;
+  self->promise = request->promise;
+  self->func = request->func;
+  self->user_data = request->user_data;
+  self->destroy = request->destroy;
+  self->returned = FALSE;
+  g_free (request);
 
-  if (!self->returned)
-    _relay_promise_reject_code (self->promise, RELAY_ERROR, RELAY_ERROR_NO_RESULT,
-                                "The job function returned without returning a value or an error");
+  /* Cancelled while queued: never start. */
+  if (relay_promise_is_pending (self->promise))
+    {
+      self->func (self, self->user_data);
+
+      if (!self->returned)
+        _relay_promise_reject_code (self->promise, RELAY_ERROR, RELAY_ERROR_NO_RESULT,
+                                    "The job function returned without returning a value or an error");
+    }
 
   /* The job's data is released on the worker, as soon as the job is done. */
-  _relay_job_release_data (self);
+  release_data (self);
+  g_clear_object (&self->promise);
+  self->pool = NULL;
 }
 
 static gboolean
 begin_return (RelayJob   *self,
               const char *strfunc)
 {
+  if (!job_is_running (self))
+    {
+      g_critical ("%s: the job is not running; call it from the job function", strfunc);
+      return FALSE;
+    }
+
   if (self->returned)
     {
       g_critical ("%s: the job already returned a result; a job returns exactly once", strfunc);
@@ -406,6 +455,7 @@ GCancellable *
 relay_job_get_cancellable (RelayJob *self)
 {
   g_return_val_if_fail (RELAY_IS_JOB (self), NULL);
+  g_return_val_if_fail (job_is_running (self), NULL);
 
   return relay_promise_get_cancellable (self->promise);
 }
@@ -422,6 +472,7 @@ gboolean
 relay_job_is_cancelled (RelayJob *self)
 {
   g_return_val_if_fail (RELAY_IS_JOB (self), FALSE);
+  g_return_val_if_fail (job_is_running (self), FALSE);
 
   return relay_promise_get_state (self->promise) == RELAY_PROMISE_REJECTED &&
          _relay_promise_cancel_requested (self->promise);
@@ -444,6 +495,7 @@ relay_job_set_progress (RelayJob   *self,
                         const char *text)
 {
   g_return_if_fail (RELAY_IS_JOB (self));
+  g_return_if_fail (job_is_running (self));
 
   relay_promise_report_progress (self->promise, fraction, text);
 }
@@ -473,6 +525,7 @@ relay_job_wait (RelayJob      *self,
   gboolean fulfilled;
 
   g_return_val_if_fail (RELAY_IS_JOB (self), FALSE);
+  g_return_val_if_fail (job_is_running (self), FALSE);
   g_return_val_if_fail (RELAY_IS_PROMISE (promise), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 

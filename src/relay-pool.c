@@ -104,33 +104,29 @@ static GParamSpec *properties[N_PROPS];
 
 static GPrivate current_pool;   /* the pool whose worker this thread is, if any */
 
-/* A worker took @data off the GThreadPool queue; the queue owned a reference. */
+/* A worker took @data, a RelayJobRequest, off the GThreadPool queue. */
 static void
 worker_func (gpointer data,
              gpointer user_data)
 {
   RelayPool *self = user_data;
-  RelayJob *job = data;
+  RelayJobRequest *request = data;
 
   /* GThreadPool's queue made the hand-off; tell ThreadSanitizer. */
-  relay_tsan_acquire (job);
+  relay_tsan_acquire (request);
   g_private_set (&current_pool, self);
 
   if (g_atomic_int_get (&self->shut_down))
     {
       /* Shutdown drains the queue through here: reject, never run. */
-      relay_promise_reject_literal (job->promise, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                    "The pool was shut down before the job started");
-      _relay_job_release_data (job);
+      _relay_job_request_cancel (request, "The pool was shut down before the job started");
     }
   else
     {
       g_atomic_int_inc (&self->n_running);
-      _relay_job_run (job);
+      _relay_job_run_request (self, request);
       g_atomic_int_add (&self->n_running, -1);
     }
-
-  g_object_unref (job);
 
   /* Everything this job did happens before relay_pool_shutdown() returns:
    * GThreadPool waits for its workers with a futex ThreadSanitizer cannot see. */
@@ -299,13 +295,13 @@ relay_pool_run (RelayPool      *self,
                 GDestroyNotify  destroy)
 {
   RelayPromise *promise;
-  RelayJob *job;
+  RelayJobRequest *request;
 
   g_return_val_if_fail (RELAY_IS_POOL (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
   promise = relay_promise_new ();
-  job = _relay_job_new (self, promise, func, user_data, destroy);
+  request = _relay_job_request_new (promise, func, user_data, destroy);
 
   relay_mutex_lock (&self->lock);
   if (g_atomic_int_get (&self->shut_down))
@@ -313,12 +309,15 @@ relay_pool_run (RelayPool      *self,
       relay_mutex_unlock (&self->lock);
       relay_promise_reject_literal (promise, G_IO_ERROR, G_IO_ERROR_CLOSED,
                                     "The pool was shut down");
-      g_object_unref (job);
+      if (destroy != NULL)
+        destroy (user_data);
+      g_object_unref (request->promise);
+      g_free (request);
       return promise;
     }
 
-  relay_tsan_release (job);
-  g_thread_pool_push (self->threads, job, NULL);   /* the queue owns our reference */
+  relay_tsan_release (request);
+  g_thread_pool_push (self->threads, request, NULL);   /* the queue owns the request */
   relay_mutex_unlock (&self->lock);
 
   return promise;
