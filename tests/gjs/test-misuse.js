@@ -1,0 +1,301 @@
+// test-misuse.js: Relay misused from GJS: wrong-type arguments, settling
+// twice, trigger after destroy, throwing handlers, awaiting abandoned and
+// cancelled promises. Each gets an exception, a false, a rejection or a
+// logged critical, and never a crash or a hang.
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// This file runs with G_DEBUG=fatal-criticals like the others. GJS logs an
+// exception thrown by a callback from C as a critical ("JS ERROR"), so the
+// throwing-handler cases run in a child gjs (this script with --child) without
+// G_DEBUG, and the test asserts on the child's output and exit status.
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Relay from 'gi://Relay?version=1.0';
+import System from 'system';
+
+import {assert, assertEqual, assertGError, assertRejects, run, sleep, test} from './harness.js';
+
+const IO_ERROR = Gio.io_error_quark();
+
+function resolvedInt(value) {
+    const promise = new Relay.Promise();
+    promise.resolve_int(value);
+    return promise;
+}
+
+function rejected(message, code = Gio.IOErrorEnum.FAILED) {
+    const promise = new Relay.Promise();
+    promise.reject_literal(IO_ERROR, code, message);
+    return promise;
+}
+
+// Settled through GI's then(), i.e. relay_promise_then_values().
+function outcome(promise) {
+    return new Promise(resolve => promise.then(
+        value => resolve({value}),
+        error => resolve({error})));
+}
+
+function assertThrows(func, errorClass, messagePart) {
+    try {
+        func();
+    } catch (error) {
+        assert(error.constructor === errorClass,
+            `expected ${errorClass.name}, got ${error.constructor.name}: ${error.message}`);
+        assert(error.message.includes(messagePart), `"${error.message}" lacks "${messagePart}"`);
+        return error;
+    }
+    throw new Error(`expected a ${errorClass.name} with "${messagePart}"`);
+}
+
+// Rejects with a timeout error if promise takes longer than ms: never hangs.
+function guard(promise, ms, what) {
+    return Promise.race([promise, sleep(ms).then(() => {
+        throw new Error(`${what} did not settle within ${ms} ms`);
+    })]);
+}
+
+// --- child mode: cases that make GJS log criticals ------------------------
+
+async function childThrowingHandlers() {
+    const results = {};
+    const one = resolvedInt(1);
+    // chain's on_fulfilled throws: GJS logs it and returns NULL, which passes
+    // the value through.
+    const passed = one.chain(() => {
+        throw new Error('chain handler threw on purpose');
+    }, null);
+    results.chain = await outcome(passed);
+    // on_rejected throws: NULL means "handled", so the derived promise is
+    // fulfilled with no values (the documented meaning of NULL there).
+    const swallowed = rejected('original').chain(null, () => {
+        throw new Error('catch handler threw on purpose');
+    });
+    results.catchValue = (await outcome(swallowed)).value;
+    results.catchNValues = swallowed.get_n_values();
+    // A handler returning a non-promise: a marshalling error, logged, NULL.
+    results.wrongReturn = await outcome(one.chain(() => 42, null));
+    // A throwing GI then callback: later callbacks still run.
+    one.then(() => {
+        throw new Error('then callback threw on purpose');
+    }, null);
+    results.later = await outcome(one);
+    // A throwing notifier callback: the notifier keeps working.
+    let calls = 0;
+    const notifier = Relay.Notifier.new(() => {
+        calls++;
+        throw new Error('notifier callback threw on purpose');
+    });
+    notifier.repeating = true;
+    notifier.trigger();
+    await sleep(20);
+    notifier.trigger();
+    await sleep(20);
+    notifier.destroy();
+    results.notifierCalls = calls;
+    results.triggerAfterDestroy = notifier.trigger();
+    print(`RESULT ${JSON.stringify(results)}`);
+}
+
+function runChild(name) {
+    const loop = new GLib.MainLoop(null, false);
+    let status = 0;
+    const cases = {'throwing-handlers': childThrowingHandlers};
+    cases[name]().catch(error => {
+        print(`CHILD FAILED ${error}\n${error.stack}`);
+        status = 1;
+    }).finally(() => loop.quit());
+    loop.run();
+    System.exit(status);
+}
+
+function spawnChild(name) {
+    const launcher = new Gio.SubprocessLauncher({
+        flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE,
+    });
+    launcher.unsetenv('G_DEBUG');
+    const gjs = GLib.file_read_link('/proc/self/exe');
+    const script = GLib.filename_from_uri(import.meta.url)[0];
+    const child = launcher.spawnv([gjs, '-m', script, '--child', name]);
+    return new Promise((resolve, reject) => {
+        const id = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 30, () => {
+            child.force_exit();
+            reject(new Error(`child ${name} ran for more than 30 s`));
+            return GLib.SOURCE_REMOVE;
+        });
+        child.communicate_utf8_async(null, null, (proc, result) => {
+            GLib.source_remove(id);
+            try {
+                const [, stdout, stderr] = proc.communicate_utf8_finish(result);
+                resolve({
+                    exited: proc.get_if_exited(),
+                    status: proc.get_if_exited() ? proc.get_exit_status() : -1,
+                    stdout,
+                    stderr,
+                });
+            } catch (error) {
+                reject(error);
+            }
+        });
+    });
+}
+
+// --- tests ----------------------------------------------------------------
+
+test('wrong-type objects throw TypeError from GJS marshalling', () => {
+    const promise = new Relay.Promise();
+    const notifier = Relay.Notifier.new(() => {});
+    assertThrows(() => Relay.Notifier.prototype.trigger.call(promise), TypeError,
+        'cannot convert to RelayNotifier');
+    assertThrows(() => Relay.Notifier.prototype.destroy.call({}), TypeError,
+        'is not a subclass of GObject_Object');
+    assertThrows(() => Relay.Promise.all([new Relay.Promise(), notifier]), TypeError,
+        'cannot convert to RelayPromise');
+    assertThrows(() => promise.reject(new Error('a JS Error is not a GLib.Error')), TypeError,
+        'is not a subclass of GLib_Error');
+    assertThrows(() => promise.resolve_int(), TypeError, 'At least 1 argument required');
+    assert(promise.is_pending(), 'nothing reached the promise');
+    assert(!notifier.is_destroyed());
+    notifier.destroy();
+});
+
+test('wrong-type values throw Error from GJS marshalling', () => {
+    const promise = new Relay.Promise();
+    for (const combinator of [Relay.Promise.all, Relay.Promise.all_settled, Relay.Promise.any, Relay.Promise.race]) {
+        assertThrows(() => combinator([new Relay.Promise(), 1]), Error,
+            "Expected type object for Array element but got type 'number'");
+        assertThrows(() => combinator([new Relay.Promise(), null]), Error,
+            'Array element (type interface) may not be null');
+        assertThrows(() => combinator(5), Error, "Argument 'promises'");
+    }
+    assertThrows(() => promise.resolve_object('text'), Error,
+        "Expected an object of type GObject for argument 'object' but got type string");
+    assertThrows(() => promise.reject('text'), Error, "Expected type error for Argument 'error'");
+    assertThrows(() => promise.reject(null), Error, "Argument 'error' (type error) may not be null");
+    assertThrows(() => promise.resolve(undefined), Error, 'Could not guess unspecified GValue type');
+    assertThrows(() => promise.resolve(Symbol('s')), Error, 'Could not guess unspecified GValue type');
+    assertThrows(() => promise.chain(5, null), Error, 'Expected function for callback argument on_fulfilled');
+    assertThrows(() => Relay.Notifier.new(null), Error, 'Expected function for callback argument func');
+    assertThrows(() => Relay.Promise.new_delay(-1), Error, 'value is out of range for uint32');
+    assertThrows(() => Relay.Pool.new(-1), Error, 'value is out of range for uint32');
+    assert(promise.is_pending(), 'nothing reached the promise');
+    assert(promise.resolve_int(3), 'still usable');
+});
+
+test('settling twice returns false and keeps the first outcome', async () => {
+    const fulfilled = new Relay.Promise();
+    assert(fulfilled.resolve_string('first'));
+    assert(!fulfilled.resolve_string('second'));
+    assert(!fulfilled.resolve_int(2));
+    assert(!fulfilled.reject_literal(IO_ERROR, Gio.IOErrorEnum.FAILED, 'late'));
+    assert(!fulfilled.cancel());
+    assert(!fulfilled.get_cancellable().is_cancelled());
+    assertEqual(await fulfilled, 'first');
+
+    const failed = rejected('first', Gio.IOErrorEnum.BUSY);
+    assert(!failed.reject_literal(IO_ERROR, Gio.IOErrorEnum.FAILED, 'second'));
+    assert(!failed.resolve_int(1));
+    assert(!failed.cancel());
+    assertGError(await assertRejects(failed), IO_ERROR, Gio.IOErrorEnum.BUSY, 'first');
+});
+
+test('trigger after destroy returns false and never calls back', async () => {
+    let calls = 0;
+    const notifier = Relay.Notifier.new(() => calls++);
+    notifier.repeating = true;
+    assert(notifier.trigger());
+    notifier.destroy();            // drops the undelivered trigger
+    assert(notifier.is_destroyed());
+    assert(!notifier.trigger());
+    notifier.destroy();            // idempotent
+    assert(!notifier.trigger());
+    await sleep(30);
+    assertEqual(calls, 0);
+});
+
+test('throwing handlers are logged as criticals and never crash', async () => {
+    const child = await spawnChild('throwing-handlers');
+    assert(child.exited && child.status === 0,
+        `child failed (status ${child.status}):\n${child.stdout}\n${child.stderr}`);
+    const line = child.stdout.split('\n').find(l => l.startsWith('RESULT '));
+    assert(line, `no RESULT line in:\n${child.stdout}`);
+    assertEqual(JSON.parse(line.slice('RESULT '.length)), {
+        chain: {value: 1},
+        catchValue: null,
+        catchNValues: 0,
+        wrongReturn: {value: 1},
+        later: {value: 1},
+        notifierCalls: 2,
+        triggerAfterDestroy: false,
+    });
+    for (const message of ['chain handler threw on purpose', 'catch handler threw on purpose',
+        'then callback threw on purpose', 'notifier callback threw on purpose',
+        "Expected type object for Return value but got type 'number'"]) {
+        assert(child.stderr.includes(`Gjs-CRITICAL`) && child.stderr.includes(`JS ERROR: Error: ${message}`),
+            `"${message}" was not logged as a JS ERROR critical:\n${child.stderr}`);
+    }
+    const criticals = child.stderr.split('\n').filter(l => l.includes('-CRITICAL **'));
+    assertEqual(criticals.length, 6, `criticals:\n${criticals.join('\n')}`);
+    assert(!child.stderr.includes('Relay-CRITICAL'), 'Relay itself logged nothing');
+});
+
+test('a throwing async function rejects its JS promise, not Relay', async () => {
+    const derived = resolvedInt(4);
+    const error = await assertRejects(async () => {
+        const value = await derived;
+        throw new Gio.IOErrorEnum({code: Gio.IOErrorEnum.INVALID_DATA, message: `got ${value}`});
+    });
+    assertGError(error, IO_ERROR, Gio.IOErrorEnum.INVALID_DATA, 'got 4');
+    assertEqual(derived.state, Relay.PromiseState.FULFILLED);
+});
+
+test('awaiting a promise whose source was dropped throws ABANDONED, never hangs', async () => {
+    // Only the derived promises stay reachable from JavaScript; the sources
+    // are finalized once the garbage collector drops their wrappers.
+    const derived = (() => {
+        const source = new Relay.Promise();
+        return [
+            source.chain(() => null, null),
+            new Relay.Promise().catch(() => null),
+            new Relay.Promise().finally(() => null),
+        ];
+    })();
+    // Awaited before the sources go, so no rejection is ever unhandled.
+    const awaited = derived.map(p => assertRejects(guard((async () => await p)(), 3000, 'await')));
+    const deadline = GLib.get_monotonic_time() + 3000000;
+    while (derived.some(p => p.is_pending()) && GLib.get_monotonic_time() < deadline) {
+        System.gc();
+        await sleep(5);
+    }
+    for (const p of awaited) {
+        const error = await p;
+        assertGError(error, Relay.error_quark(), Relay.Error.ABANDONED, 'finalized before it settled');
+        assert(error.matches(Relay.Error, Relay.Error.ABANDONED));
+    }
+});
+
+test('awaiting a cancelled promise throws Gio.IOErrorEnum.CANCELLED, never hangs', async () => {
+    const slow = Relay.Promise.new_delay(60000);
+    const derived = slow.chain(() => resolvedInt(1), null);
+    GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
+        derived.cancel();
+        return GLib.SOURCE_REMOVE;
+    });
+    const error = await assertRejects(guard((async () => await derived)(), 3000, 'await'));
+    assertGError(error, IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+    assert(error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED));
+    // Nothing else consumed the delay, so cancellation travelled up to it.
+    assertGError(slow.get_error(), IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+
+    const already = new Relay.Promise();
+    assert(already.cancel());
+    assert(!already.cancel());
+    assertGError(await assertRejects(guard((async () => await already)(), 3000, 'await')),
+        IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+});
+
+if (System.programArgs[0] === '--child')
+    runChild(System.programArgs[1]);
+else
+    run();
