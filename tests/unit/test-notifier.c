@@ -4,6 +4,8 @@
  */
 #include <relay/relay.h>
 
+#include "test-utils.h"
+
 /* Iterates @context until @done is set, failing after @timeout_ms. */
 static void
 iterate_until (GMainContext *context,
@@ -21,14 +23,6 @@ iterate_until (GMainContext *context,
     }
 }
 
-/* Iterates without blocking until nothing is ready. */
-static void
-drain (GMainContext *context)
-{
-  for (int i = 0; i < 10; i++)
-    while (g_main_context_iteration (context, FALSE))
-      ;
-}
 
 /* --- the first cl-async threading example --------------------------------- */
 

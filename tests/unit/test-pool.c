@@ -5,30 +5,9 @@
 #include <string.h>
 #include <relay/relay.h>
 
+#include "test-utils.h"
+
 static GThread *main_thread;
-
-static void
-drain (GMainContext *context)
-{
-  for (int i = 0; i < 5; i++)
-    while (g_main_context_iteration (context, FALSE))
-      ;
-}
-
-static void
-wait_settled (RelayPromise *promise)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (relay_promise_is_pending (promise))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      if (relay_promise_is_pending (promise))
-        g_usleep (100);
-    }
-  drain (NULL);
-}
 
 /* --- the cl-async `work` example ------------------------------------------ */
 

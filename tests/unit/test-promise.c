@@ -8,35 +8,14 @@
 #include <string.h>
 #include <relay/relay.h>
 
+#include "test-utils.h"
+
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
 static GString *journal;           /* what handlers saw, in order (main thread) */
 static GThread *main_thread;
-
-static void
-drain (GMainContext *context)
-{
-  for (int i = 0; i < 5; i++)
-    while (g_main_context_iteration (context, FALSE))
-      ;
-}
-
-static void
-wait_settled (RelayPromise *promise)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (relay_promise_is_pending (promise))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      if (relay_promise_is_pending (promise))
-        g_usleep (200);
-    }
-  drain (NULL);
-}
 
 static char *
 describe (RelayPromise *promise)
