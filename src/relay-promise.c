@@ -1230,6 +1230,24 @@ relay_promise_reject_literal (RelayPromise *self,
   return _relay_promise_reject_code (self, domain, code, message);
 }
 
+/* With @self's lock held: new references to the combinator inputs @self still
+ * waits on, or %NULL if it is not a combinator's result. */
+static GPtrArray *
+ref_inputs_locked (RelayPromise *self)
+{
+  GPtrArray *inputs;
+
+  if (self->extra == NULL || self->extra->inputs == NULL)
+    return NULL;
+
+  inputs = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->extra->n_inputs; i++)
+    if (self->extra->inputs[i] != NULL)
+      g_ptr_array_add (inputs, g_object_ref (self->extra->inputs[i]));
+
+  return inputs;
+}
+
 /*
  * _relay_promise_release_consumer:
  *
@@ -1256,13 +1274,7 @@ _relay_promise_release_consumer (RelayPromise *source)
           cancel = TRUE;
           if (current->upstream != NULL)
             next = g_object_ref (current->upstream);
-          if (current->extra != NULL && current->extra->inputs != NULL)
-            {
-              inputs = g_ptr_array_new_with_free_func (g_object_unref);
-              for (guint i = 0; i < current->extra->n_inputs; i++)
-                if (current->extra->inputs[i] != NULL)
-                  g_ptr_array_add (inputs, g_object_ref (current->extra->inputs[i]));
-            }
+          inputs = ref_inputs_locked (current);
         }
       relay_mutex_unlock (&current->lock);
 
@@ -1310,13 +1322,7 @@ relay_promise_cancel (RelayPromise *self)
     }
   if (self->upstream != NULL)
     upstream = g_object_ref (self->upstream);
-  if (self->extra != NULL && self->extra->inputs != NULL)
-    {
-      inputs = g_ptr_array_new_with_free_func (g_object_unref);
-      for (guint i = 0; i < self->extra->n_inputs; i++)
-        if (self->extra->inputs[i] != NULL)
-          g_ptr_array_add (inputs, g_object_ref (self->extra->inputs[i]));
-    }
+  inputs = ref_inputs_locked (self);
   relay_mutex_unlock (&self->lock);
 
   cancelled = settle (self, RELAY_PROMISE_REJECTED, NULL, 0,
