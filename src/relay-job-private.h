@@ -10,13 +10,16 @@
 G_BEGIN_DECLS
 
 /* What relay_pool_run() queues: the work, not yet bound to a RelayJob. */
-typedef struct
+typedef struct _RelayJobRequest RelayJobRequest;
+
+struct _RelayJobRequest
 {
+  RelayJobRequest *next;       /* the pool's queue */
   RelayPromise   *promise;     /* owned */
   RelayJobFunc    func;
   gpointer        user_data;
   GDestroyNotify  destroy;
-} RelayJobRequest;
+};
 
 /* A RelayJob is bound to one request while its function runs on a worker;
  * each worker reuses its RelayJob for the next request unless someone kept a

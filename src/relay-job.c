@@ -88,6 +88,7 @@ _relay_job_request_new (RelayPromise   *promise,
 {
   RelayJobRequest *request = g_new (RelayJobRequest, 1);
 
+  request->next = NULL;
   request->promise = g_object_ref (promise);
   request->func = func;
   request->user_data = user_data;

@@ -37,10 +37,16 @@
  * ## Bound and reuse
  *
  * A pool runs at most [property@Relay.Pool:max-threads] jobs at once, on
- * threads it keeps and reuses (a [struct@GLib.ThreadPool] of its own), however
- * many jobs are queued. Jobs start in the order they were submitted. The
- * default pool, used by [func@Relay.run_in_thread], is bounded by the number
- * of processors.
+ * threads of its own that it starts when jobs need them and then keeps and
+ * reuses, however many jobs are queued. Jobs start in the order they were
+ * submitted. The default pool, used by [func@Relay.run_in_thread], is bounded
+ * by the number of processors.
+ *
+ * A worker that runs out of jobs keeps looking for the next one for about
+ * 50 µs before it sleeps (one worker at a time, and only on machines with more
+ * than one processor), so a steady stream of short jobs costs the submitting
+ * thread no wake-ups. This is why the pool is not a [struct@GLib.ThreadPool],
+ * whose every push wakes a sleeping thread: see the `pool-jobs` benchmark.
  *
  * ## Cancellation
  *
@@ -78,18 +84,39 @@
 #include "relay-promise-private.h"
 #include "relay-sync-private.h"
 
+/* How long a worker that ran out of jobs keeps looking before it sleeps. */
+#define SPIN_USEC 50
+
+typedef struct _Worker Worker;
+
+struct _Worker
+{
+  RelayPool *pool;
+  GThread   *thread;
+  GCond      cond;
+  gboolean   woken;            /* pool lock */
+  Worker    *next_idle;        /* pool lock */
+};
+
 struct _RelayPool
 {
-  GObject      parent_instance;
+  GObject          parent_instance;
 
-  guint        max_threads;    /* immutable after construction */
+  guint            max_threads;  /* immutable after construction */
+  gboolean         spin;         /* immutable: more than one processor */
 
-  int          shut_down;      /* atomic, written under @lock: no job starts any more */
-  int          n_running;      /* atomic */
+  int              shut_down;    /* atomic, written under @lock: no job starts any more */
+  int              n_running;    /* atomic: job functions running now */
+  int              n_queued;     /* atomic, written under @lock: jobs in the queue */
 
-  GMutex       lock;
-  GThreadPool *threads;        /* lock; NULL once shut down */
-  guint        n_waiting;      /* lock: jobs blocked in relay_job_wait() */
+  GMutex           lock;
+  RelayJobRequest *head;         /* lock: the queue, oldest first */
+  RelayJobRequest *tail;         /* lock */
+  GPtrArray       *workers;      /* lock: every Worker started; NULL once shut down */
+  Worker          *idle;         /* lock: sleeping workers, most recent first */
+  guint            n_busy;       /* lock: workers holding a job, waiting ones too */
+  guint            n_spinning;   /* lock: workers looking for a job without sleeping */
+  guint            n_waiting;    /* lock: jobs blocked in relay_job_wait() */
 };
 
 G_DEFINE_FINAL_TYPE (RelayPool, relay_pool, G_TYPE_OBJECT)
@@ -104,51 +131,152 @@ static GParamSpec *properties[N_PROPS];
 
 static GPrivate current_pool;   /* the pool whose worker this thread is, if any */
 
-/* A worker took @data, a RelayJobRequest, off the GThreadPool queue. */
-static void
-worker_func (gpointer data,
-             gpointer user_data)
-{
-  RelayPool *self = user_data;
-  RelayJobRequest *request = data;
+static gpointer worker_main (gpointer data);
 
-  /* GThreadPool's queue made the hand-off; tell ThreadSanitizer. */
-  relay_tsan_acquire (request);
+/* Lock held. How many jobs may hold a worker at once: relay_job_wait() lifts
+ * the bound by one per waiting job. */
+static guint
+bound_locked (RelayPool *self)
+{
+  return self->max_threads + self->n_waiting;
+}
+
+/* Lock held. Makes sure a queued job has a worker on its way, without waking
+ * more threads than the work needs: none if a worker is spinning (it will
+ * take the job), else the most recently idle one, else a new thread while
+ * under the bound. */
+static void
+wake_locked (RelayPool *self)
+{
+  Worker *worker;
+
+  if (self->head == NULL || self->workers == NULL ||
+      self->n_spinning > 0 || self->n_busy >= bound_locked (self))
+    return;
+
+  if (self->idle != NULL)
+    {
+      worker = self->idle;
+      self->idle = worker->next_idle;
+      worker->next_idle = NULL;
+      worker->woken = TRUE;
+      g_cond_signal (&worker->cond);
+    }
+  else if (self->workers->len < bound_locked (self))
+    {
+      worker = g_new0 (Worker, 1);
+      worker->pool = self;
+      g_cond_init (&worker->cond);
+      g_ptr_array_add (self->workers, worker);
+      worker->thread = g_thread_new ("relay-worker", worker_main, worker);
+    }
+}
+
+/* Lock held, queue not empty. */
+static RelayJobRequest *
+pop_locked (RelayPool *self)
+{
+  RelayJobRequest *request = self->head;
+
+  self->head = request->next;
+  if (self->head == NULL)
+    self->tail = NULL;
+  request->next = NULL;
+  g_atomic_int_set (&self->n_queued, self->n_queued - 1);
+
+  return request;
+}
+
+/* Without the lock: watches the queue for up to SPIN_USEC. A steady stream
+ * of short jobs then never pays for a futex wake-up on the submitting thread
+ * and a sleep on the worker (see tests/bench/bench-pool.c). Yielding keeps a
+ * spinner from starving the submitter when they share a processor. */
+static void
+spin_for_work (RelayPool *self)
+{
+  gint64 deadline = g_get_monotonic_time () + SPIN_USEC;
+
+  do
+    {
+      if (g_atomic_int_get (&self->n_queued) > 0 || g_atomic_int_get (&self->shut_down))
+        return;
+      g_thread_yield ();
+    }
+  while (g_get_monotonic_time () < deadline);
+}
+
+static void
+run_request (RelayPool       *self,
+             RelayJobRequest *request)
+{
+  g_atomic_int_inc (&self->n_running);
+  _relay_job_run_request (self, request);
+  g_atomic_int_add (&self->n_running, -1);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *worker = data;
+  RelayPool *self = worker->pool;
+  gboolean may_spin = FALSE;
+
   g_private_set (&current_pool, self);
 
-  if (g_atomic_int_get (&self->shut_down))
+  relay_mutex_lock (&self->lock);
+  while (!g_atomic_int_get (&self->shut_down))
     {
-      /* Shutdown drains the queue through here: reject, never run. */
-      _relay_job_request_cancel (request, "The pool was shut down before the job started");
-    }
-  else
-    {
-      g_atomic_int_inc (&self->n_running);
-      _relay_job_run_request (self, request);
-      g_atomic_int_add (&self->n_running, -1);
-    }
+      if (self->head != NULL && self->n_busy < bound_locked (self))
+        {
+          RelayJobRequest *request = pop_locked (self);
 
-  /* Everything this job did happens before relay_pool_shutdown() returns:
-   * GThreadPool waits for its workers with a futex ThreadSanitizer cannot see. */
-  relay_tsan_release (self);
+          self->n_busy++;
+          wake_locked (self);   /* more jobs queued: get another worker going */
+          relay_mutex_unlock (&self->lock);
+
+          run_request (self, request);
+
+          relay_mutex_lock (&self->lock);
+          self->n_busy--;
+          may_spin = self->spin;
+        }
+      else if (may_spin && self->n_spinning == 0 && self->n_busy < bound_locked (self))
+        {
+          /* One worker at a time looks for the next job before sleeping. */
+          self->n_spinning++;
+          relay_mutex_unlock (&self->lock);
+
+          spin_for_work (self);
+
+          relay_mutex_lock (&self->lock);
+          self->n_spinning--;
+          may_spin = FALSE;
+        }
+      else
+        {
+          worker->woken = FALSE;
+          worker->next_idle = self->idle;
+          self->idle = worker;
+          while (!worker->woken)
+            relay_cond_wait (&worker->cond, &self->lock);
+          may_spin = FALSE;
+        }
+    }
+  relay_mutex_unlock (&self->lock);
+
+  return NULL;
 }
 
 static void
 relay_pool_constructed (GObject *object)
 {
   RelayPool *self = RELAY_POOL (object);
-  g_autoptr(GError) error = NULL;
 
   G_OBJECT_CLASS (relay_pool_parent_class)->constructed (object);
 
   if (self->max_threads == 0)
     self->max_threads = MAX (g_get_num_processors (), 1);
-
-  /* Exclusive: the threads are this pool's own, started now and reused for
-   * every job, so the bound is also the number of distinct threads. */
-  self->threads = g_thread_pool_new (worker_func, self, self->max_threads, TRUE, &error);
-  if (self->threads == NULL)
-    g_error ("Relay: cannot start %u worker threads: %s", self->max_threads, error->message);
+  self->spin = g_get_num_processors () > 1;
 }
 
 static void
@@ -221,8 +349,9 @@ relay_pool_class_init (RelayPoolClass *klass)
   /**
    * RelayPool:max-threads:
    *
-   * The most jobs the pool runs at once, which is also the number of worker
-   * threads it keeps. 0 at construction means the number of processors.
+   * The most jobs the pool runs at once, which is also the most worker
+   * threads it starts (they start on demand and are kept until shutdown).
+   * 0 at construction means the number of processors.
    */
   properties[PROP_MAX_THREADS] =
     g_param_spec_uint ("max-threads", NULL, NULL,
@@ -236,13 +365,15 @@ static void
 relay_pool_init (RelayPool *self)
 {
   g_mutex_init (&self->lock);
+  self->workers = g_ptr_array_new ();
 }
 
 /**
  * relay_pool_new:
  * @max_threads: the most jobs to run at once, or 0 for the number of processors
  *
- * Creates a pool with its own @max_threads worker threads.
+ * Creates a pool that runs up to @max_threads jobs at once, on threads of its
+ * own.
  *
  * Returns: (transfer full): a new pool
  */
@@ -316,8 +447,14 @@ relay_pool_run (RelayPool      *self,
       return promise;
     }
 
-  relay_tsan_release (request);
-  g_thread_pool_push (self->threads, request, NULL);   /* the queue owns the request */
+  /* The queue owns the request. */
+  if (self->tail != NULL)
+    self->tail->next = request;
+  else
+    self->head = request;
+  self->tail = request;
+  g_atomic_int_set (&self->n_queued, self->n_queued + 1);
+  wake_locked (self);
   relay_mutex_unlock (&self->lock);
 
   return promise;
@@ -371,16 +508,9 @@ relay_pool_get_max_threads (RelayPool *self)
 guint
 relay_pool_get_n_queued (RelayPool *self)
 {
-  guint n = 0;
-
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
-  relay_mutex_lock (&self->lock);
-  if (self->threads != NULL)
-    n = g_thread_pool_unprocessed (self->threads);
-  relay_mutex_unlock (&self->lock);
-
-  return n;
+  return (guint) g_atomic_int_get (&self->n_queued);
 }
 
 /**
@@ -412,7 +542,8 @@ relay_pool_get_n_running (RelayPool *self)
 void
 relay_pool_shutdown (RelayPool *self)
 {
-  GThreadPool *threads;
+  RelayJobRequest *queued;
+  GPtrArray *workers;
 
   g_return_if_fail (RELAY_IS_POOL (self));
 
@@ -430,13 +561,43 @@ relay_pool_shutdown (RelayPool *self)
       return;
     }
   g_atomic_int_set (&self->shut_down, TRUE);
-  threads = g_steal_pointer (&self->threads);
+
+  queued = g_steal_pointer (&self->head);
+  self->tail = NULL;
+  g_atomic_int_set (&self->n_queued, 0);
+
+  /* Busy and spinning workers see the flag on their own. */
+  while (self->idle != NULL)
+    {
+      Worker *worker = self->idle;
+
+      self->idle = worker->next_idle;
+      worker->woken = TRUE;
+      g_cond_signal (&worker->cond);
+    }
+
+  workers = g_steal_pointer (&self->workers);   /* no more threads start */
   relay_mutex_unlock (&self->lock);
 
-  /* Drain the queue (every job still in it is rejected by worker_func, not
-   * run) and wait for the running jobs to return. */
-  g_thread_pool_free (threads, FALSE, TRUE);
-  relay_tsan_acquire (self);   /* pairs with the end of worker_func() */
+  /* Every queued job is rejected, in order, without running. */
+  while (queued != NULL)
+    {
+      RelayJobRequest *request = queued;
+
+      queued = request->next;
+      _relay_job_request_cancel (request, "The pool was shut down before the job started");
+    }
+
+  /* Wait for the running jobs to return and the threads to exit. */
+  for (guint i = 0; i < workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (workers, i);
+
+      g_thread_join (worker->thread);
+      g_cond_clear (&worker->cond);
+      g_free (worker);
+    }
+  g_ptr_array_unref (workers);
 }
 
 /**
@@ -461,8 +622,7 @@ _relay_pool_begin_wait (RelayPool *self)
 {
   relay_mutex_lock (&self->lock);
   self->n_waiting++;
-  if (self->threads != NULL)
-    g_thread_pool_set_max_threads (self->threads, self->max_threads + self->n_waiting, NULL);
+  wake_locked (self);
   relay_mutex_unlock (&self->lock);
 }
 
@@ -471,7 +631,5 @@ _relay_pool_end_wait (RelayPool *self)
 {
   relay_mutex_lock (&self->lock);
   self->n_waiting--;
-  if (self->threads != NULL)
-    g_thread_pool_set_max_threads (self->threads, self->max_threads + self->n_waiting, NULL);
   relay_mutex_unlock (&self->lock);
 }

@@ -219,6 +219,196 @@ test_many_jobs (void)
   g_ptr_array_unref (promises);
 }
 
+/* --- jobs really run side by side ------------------------------------------ */
+
+#define N_PARALLEL 4
+
+/* N_PARALLEL jobs meet at a barrier: it only opens if the pool runs all of
+ * them at once, which it must, because it may (the bound is N_PARALLEL). */
+typedef struct
+{
+  int arrived;                /* atomic, over all rounds */
+} Barrier;
+
+static void
+barrier_job (RelayJob *job,
+             gpointer  data)
+{
+  Barrier *barrier = data;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  int me = g_atomic_int_add (&barrier->arrived, 1);
+  int everyone = (me / N_PARALLEL + 1) * N_PARALLEL;
+  gboolean met;
+
+  while (!(met = g_atomic_int_get (&barrier->arrived) >= everyone) &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (100);
+
+  relay_job_return_int (job, met);
+}
+
+static void
+run_barrier_round (RelayPool *pool,
+                   Barrier   *barrier)
+{
+  RelayPromise *jobs[N_PARALLEL];
+  g_autoptr(RelayPromise) all = NULL;
+
+  for (guint i = 0; i < N_PARALLEL; i++)
+    jobs[i] = relay_pool_run (pool, barrier_job, barrier, NULL);
+  all = relay_promise_all (jobs, N_PARALLEL);
+  wait_settled (all);
+
+  for (guint i = 0; i < N_PARALLEL; i++)
+    {
+      g_assert_cmpint (relay_promise_get_int (jobs[i]), ==, TRUE);
+      g_object_unref (jobs[i]);
+    }
+}
+
+static void
+test_parallel (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (N_PARALLEL);
+  Barrier barrier = { 0 };
+
+  /* The threads start on demand; */
+  run_barrier_round (pool, &barrier);
+  /* right after a round one worker is still looking for work, the others
+   * sleep: the one that finds a job must wake the rest; */
+  run_barrier_round (pool, &barrier);
+  /* and after a pause, every worker sleeps. */
+  g_usleep (G_USEC_PER_SEC / 10);
+  run_barrier_round (pool, &barrier);
+  g_assert_cmpint (barrier.arrived, ==, 3 * N_PARALLEL);
+}
+
+/* --- submission order -------------------------------------------------------- */
+
+#define N_ORDERED 200
+
+typedef struct
+{
+  guint order[N_ORDERED];
+  guint n;                    /* the pool's only worker */
+} Ordered;
+
+typedef struct
+{
+  Ordered *ordered;
+  guint    index;
+} OrderedJob;
+
+static void
+ordered_job (RelayJob *job,
+             gpointer  data)
+{
+  OrderedJob *item = data;
+
+  item->ordered->order[item->ordered->n++] = item->index;
+  relay_job_return_int (job, 0);
+}
+
+static void
+test_fifo (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (1);
+  g_autoptr(GPtrArray) promises = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(RelayPromise) all = NULL;
+  Ordered ordered = { 0 };
+
+  for (guint i = 0; i < N_ORDERED; i++)
+    {
+      OrderedJob *item = g_new (OrderedJob, 1);
+
+      item->ordered = &ordered;
+      item->index = i;
+      g_ptr_array_add (promises, relay_pool_run (pool, ordered_job, item, g_free));
+    }
+  all = relay_promise_all ((RelayPromise **) promises->pdata, promises->len);
+  wait_settled (all);
+
+  g_assert_cmpuint (ordered.n, ==, N_ORDERED);
+  for (guint i = 0; i < N_ORDERED; i++)
+    g_assert_cmpuint (ordered.order[i], ==, i);
+}
+
+/* --- many threads submitting at once ----------------------------------------- */
+
+#define N_SUBMITTERS 8
+#define N_PER_SUBMITTER 2000
+
+typedef struct
+{
+  RelayPool *pool;
+  int        runs[N_SUBMITTERS * N_PER_SUBMITTER];   /* atomic */
+} Submitted;
+
+typedef struct
+{
+  Submitted *submitted;
+  guint      first;
+} Submitter;
+
+static void
+counted_job (RelayJob *job,
+             gpointer  data)
+{
+  int *runs = data;
+
+  g_atomic_int_inc (runs);
+  relay_job_return_int (job, 7);
+}
+
+static gpointer
+submitter_thread (gpointer data)
+{
+  Submitter *submitter = data;
+  Submitted *submitted = submitter->submitted;
+  GPtrArray *promises = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < N_PER_SUBMITTER; i++)
+    g_ptr_array_add (promises, relay_pool_run (submitted->pool, counted_job,
+                                               &submitted->runs[submitter->first + i], NULL));
+
+  /* No main loop here: the promises settle on the workers all the same. */
+  for (guint i = 0; i < promises->len; i++)
+    {
+      while (relay_promise_is_pending (promises->pdata[i]))
+        g_usleep (100);
+      g_assert_cmpint (relay_promise_get_int (promises->pdata[i]), ==, 7);
+    }
+  g_ptr_array_unref (promises);
+
+  return NULL;
+}
+
+static void
+test_concurrent_submitters (void)
+{
+  Submitted *submitted = g_new0 (Submitted, 1);
+  Submitter submitters[N_SUBMITTERS];
+  GThread *threads[N_SUBMITTERS];
+
+  submitted->pool = relay_pool_new (3);
+  for (guint t = 0; t < N_SUBMITTERS; t++)
+    {
+      submitters[t].submitted = submitted;
+      submitters[t].first = t * N_PER_SUBMITTER;
+      threads[t] = g_thread_new ("submitter", submitter_thread, &submitters[t]);
+    }
+  for (guint t = 0; t < N_SUBMITTERS; t++)
+    g_thread_join (threads[t]);
+
+  /* Every job ran exactly once. */
+  for (guint i = 0; i < G_N_ELEMENTS (submitted->runs); i++)
+    g_assert_cmpint (g_atomic_int_get (&submitted->runs[i]), ==, 1);
+  g_assert_cmpuint (relay_pool_get_n_queued (submitted->pool), ==, 0);
+
+  g_object_unref (submitted->pool);
+  g_free (submitted);
+}
+
 /* --- progress --------------------------------------------------------------- */
 
 #define N_REPORTS 1000000
@@ -581,6 +771,9 @@ main (int   argc,
   g_test_add_func ("/pool/work-example-error", test_work_example_error);
   g_test_add_func ("/pool/multiple-values", test_multiple_values);
   g_test_add_func ("/pool/many-jobs", test_many_jobs);
+  g_test_add_func ("/pool/parallel", test_parallel);
+  g_test_add_func ("/pool/fifo", test_fifo);
+  g_test_add_func ("/pool/concurrent-submitters", test_concurrent_submitters);
   g_test_add_func ("/pool/progress", test_progress);
   g_test_add_func ("/pool/cancel-before-start", test_cancel_before_start);
   g_test_add_func ("/pool/cancel-running", test_cancel_running);
