@@ -388,6 +388,48 @@ roundtrip_eventfd (gpointer user_data)
   return (double) rt->elapsed_ns / rt->iterations;
 }
 
+/* Floor 3, GLib on one side only: the main thread iterates a GMainContext
+ * whose eventfd GSource answers, the worker blocks in read() as in the
+ * baseline. Whatever a library does, it cannot beat the cost of waking a
+ * GMainContext once per round trip. */
+static void
+on_half_main (gpointer user_data)
+{
+  RoundTrip *rt = user_data;
+
+  if (!g_atomic_int_get (&rt->stop))
+    write_one (rt->pong_fd);
+}
+
+static double
+roundtrip_half_glib (gpointer user_data)
+{
+  RoundTrip *rt = user_data;
+  FdSource *source;
+  GThread *worker;
+
+  rt->main_context = g_main_context_new ();
+  source = fd_source_create (rt->main_context, on_half_main, rt);
+  rt->ping_fd = source->fd;
+  rt->pong_fd = eventfd (0, EFD_CLOEXEC);
+  g_assert_true (rt->pong_fd >= 0);
+  rt->stop = FALSE;
+
+  pin_to_cpu (rt->cpu);
+  g_main_context_push_thread_default (rt->main_context);
+  worker = g_thread_new ("bench-pinger", eventfd_pinger, rt);
+  bench_iterate_until (rt->main_context, &rt->stop);
+  g_thread_join (worker);
+  g_main_context_pop_thread_default (rt->main_context);
+  unpin ();
+
+  bare_source_destroy (source);   /* closes ping_fd */
+  close (rt->pong_fd);
+  g_clear_pointer (&rt->main_context, g_main_context_unref);
+
+  return (double) rt->elapsed_ns / rt->iterations;
+}
+
 static void
 note_mechanism (RoundTrip       *rt,
                 const Mechanism *mechanism,
@@ -428,6 +470,12 @@ bench_roundtrip (void)
 
   note_mechanism (&rt, &bare_source_mechanism, rounds);
   note_mechanism (&rt, &fd_source_mechanism, rounds);
+  bench_interleave (rounds, roundtrip_half_glib, roundtrip_eventfd, &rt, &pair);
+  bench_note ("notifier-roundtrip [one CPU]: floor of any design that runs the callback on a "
+              "GMainContext: main iterates one (eventfd GSource, no Relay) and the worker "
+              "blocks in read(): %.4gns, raw eventfd %.4gns, ratio %.3g (medians %.4g / %.4g)",
+              pair.relay_min, pair.baseline_min, pair.relay_min / pair.baseline_min,
+              pair.relay_median, pair.baseline_median);
   rt.cpu = -1;
   note_mechanism (&rt, &notifier_mechanism, rounds);
 }
