@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 /* What relay_pool_run() queues: the work, not yet bound to a RelayJob. */
 typedef struct _RelayJobRequest RelayJobRequest;
 
+/* A pool's shared state, which outlives the RelayPool while its workers run. */
+typedef struct _RelayPoolCore RelayPoolCore;
+
 struct _RelayJobRequest
 {
   RelayJobRequest *next;       /* the pool's queue */
@@ -30,7 +33,7 @@ struct _RelayJob
 
   /* Worker thread only; set while bound to a request. */
   RelayPromise   *promise;     /* owned */
-  RelayPool      *pool;        /* borrowed: the pool outlives its running jobs */
+  RelayPoolCore  *pool;        /* borrowed: held by the worker running the job */
   RelayJobFunc    func;
   gpointer        user_data;
   GDestroyNotify  destroy;
@@ -43,10 +46,10 @@ RelayJobRequest *_relay_job_request_new    (RelayPromise    *promise,
                                             GDestroyNotify   destroy);
 void             _relay_job_request_cancel (RelayJobRequest *request,
                                             const char      *message);
-void             _relay_job_run_request    (RelayPool       *pool,
+void             _relay_job_run_request    (RelayPoolCore   *pool,
                                             RelayJobRequest *request);
 
-void      _relay_pool_begin_wait      (RelayPool      *pool);
-void      _relay_pool_end_wait        (RelayPool      *pool);
+void      _relay_pool_begin_wait      (RelayPoolCore  *pool);
+void      _relay_pool_end_wait        (RelayPoolCore  *pool);
 
 G_END_DECLS

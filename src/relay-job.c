@@ -132,7 +132,7 @@ job_is_running (RelayJob *self)
 /* On a worker thread: binds @request (consumed) to this thread's RelayJob and
  * runs it. */
 void
-_relay_job_run_request (RelayPool       *pool,
+_relay_job_run_request (RelayPoolCore   *pool,
                         RelayJobRequest *request)
 {
   RelayJob *self = g_private_get (&worker_job);

@@ -64,6 +64,11 @@
  * A job's user data is released on its worker once it returned, or by shutdown
  * if it never ran. Handlers never run on a main context that was finalized.
  *
+ * When a job drops the pool's last reference (its user data held the pool,
+ * say), the shutdown runs on that job's worker and cannot wait for it: the
+ * queued jobs are rejected as usual, and the running ones finish and their
+ * threads exit on their own.
+ *
  * ## Deadlock policy
  *
  * A job that blocks until another job of the same pool finishes deadlocks a
@@ -91,18 +96,20 @@ typedef struct _Worker Worker;
 
 struct _Worker
 {
-  RelayPool *pool;
-  GThread   *thread;
-  GCond      cond;
-  gboolean   woken;            /* pool lock */
-  Worker    *next_idle;        /* pool lock */
+  RelayPoolCore *core;
+  GThread       *thread;
+  GCond          cond;
+  gboolean       woken;          /* core lock */
+  Worker        *next_idle;      /* core lock */
 };
 
-struct _RelayPool
+/* What the workers share. The pool object and each running worker hold a
+ * reference, so a pool whose last reference is dropped by one of its own jobs
+ * can let its threads finish on their own. */
+struct _RelayPoolCore
 {
-  GObject          parent_instance;
-
-  guint            max_threads;  /* immutable after construction */
+  int              ref_count;    /* atomic */
+  guint            max_threads;  /* immutable */
   gboolean         spin;         /* immutable: more than one processor */
 
   int              shut_down;    /* atomic, written under @lock: no job starts any more */
@@ -112,11 +119,19 @@ struct _RelayPool
   GMutex           lock;
   RelayJobRequest *head;         /* lock: the queue, oldest first */
   RelayJobRequest *tail;         /* lock */
-  GPtrArray       *workers;      /* lock: every Worker started; NULL once shut down */
+  GPtrArray       *workers;      /* lock: every Worker started, freed with the core */
   Worker          *idle;         /* lock: sleeping workers, most recent first */
   guint            n_busy;       /* lock: workers holding a job, waiting ones too */
   guint            n_spinning;   /* lock: workers looking for a job without sleeping */
   guint            n_waiting;    /* lock: jobs blocked in relay_job_wait() */
+};
+
+struct _RelayPool
+{
+  GObject        parent_instance;
+
+  guint          max_threads;    /* immutable after construction */
+  RelayPoolCore *core;           /* immutable after construction */
 };
 
 G_DEFINE_FINAL_TYPE (RelayPool, relay_pool, G_TYPE_OBJECT)
@@ -129,16 +144,60 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static GPrivate current_pool;   /* the pool whose worker this thread is, if any */
+static GPrivate current_core;   /* the pool core whose worker this thread is, if any */
 
 static gpointer worker_main (gpointer data);
+
+static RelayPoolCore *
+core_new (guint max_threads)
+{
+  RelayPoolCore *core = g_new0 (RelayPoolCore, 1);
+
+  core->ref_count = 1;
+  core->max_threads = max_threads;
+  core->spin = g_get_num_processors () > 1;
+  g_mutex_init (&core->lock);
+  core->workers = g_ptr_array_new ();
+
+  return core;
+}
+
+static RelayPoolCore *
+core_ref (RelayPoolCore *core)
+{
+  g_atomic_int_inc (&core->ref_count);
+  return core;
+}
+
+static void
+core_unref (RelayPoolCore *core)
+{
+  relay_tsan_release (core);
+  if (!g_atomic_int_dec_and_test (&core->ref_count))
+    return;
+  relay_tsan_acquire (core);
+
+  /* Every worker has exited (each held a reference) and the queue is empty
+   * (shutdown emptied it, and nothing queues after shutdown). */
+  g_assert (core->head == NULL);
+  for (guint i = 0; i < core->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (core->workers, i);
+
+      g_cond_clear (&worker->cond);
+      g_free (worker);
+    }
+  g_ptr_array_unref (core->workers);
+  g_mutex_clear (&core->lock);
+  g_free (core);
+}
 
 /* Lock held. How many jobs may hold a worker at once: relay_job_wait() lifts
  * the bound by one per waiting job. */
 static guint
-bound_locked (RelayPool *self)
+bound_locked (RelayPoolCore *core)
 {
-  return self->max_threads + self->n_waiting;
+  return core->max_threads + core->n_waiting;
 }
 
 /* Lock held. Makes sure a queued job has a worker on its way, without waking
@@ -146,43 +205,43 @@ bound_locked (RelayPool *self)
  * take the job), else the most recently idle one, else a new thread while
  * under the bound. */
 static void
-wake_locked (RelayPool *self)
+wake_locked (RelayPoolCore *core)
 {
   Worker *worker;
 
-  if (self->head == NULL || self->workers == NULL ||
-      self->n_spinning > 0 || self->n_busy >= bound_locked (self))
+  if (core->head == NULL || core->shut_down ||
+      core->n_spinning > 0 || core->n_busy >= bound_locked (core))
     return;
 
-  if (self->idle != NULL)
+  if (core->idle != NULL)
     {
-      worker = self->idle;
-      self->idle = worker->next_idle;
+      worker = core->idle;
+      core->idle = worker->next_idle;
       worker->next_idle = NULL;
       worker->woken = TRUE;
       g_cond_signal (&worker->cond);
     }
-  else if (self->workers->len < bound_locked (self))
+  else if (core->workers->len < bound_locked (core))
     {
       worker = g_new0 (Worker, 1);
-      worker->pool = self;
+      worker->core = core_ref (core);   /* the thread's */
       g_cond_init (&worker->cond);
-      g_ptr_array_add (self->workers, worker);
+      g_ptr_array_add (core->workers, worker);
       worker->thread = g_thread_new ("relay-worker", worker_main, worker);
     }
 }
 
 /* Lock held, queue not empty. */
 static RelayJobRequest *
-pop_locked (RelayPool *self)
+pop_locked (RelayPoolCore *core)
 {
-  RelayJobRequest *request = self->head;
+  RelayJobRequest *request = core->head;
 
-  self->head = request->next;
-  if (self->head == NULL)
-    self->tail = NULL;
+  core->head = request->next;
+  if (core->head == NULL)
+    core->tail = NULL;
   request->next = NULL;
-  g_atomic_int_set (&self->n_queued, self->n_queued - 1);
+  g_atomic_int_set (&core->n_queued, core->n_queued - 1);
 
   return request;
 }
@@ -192,13 +251,13 @@ pop_locked (RelayPool *self)
  * and a sleep on the worker (see tests/bench/bench-pool.c). Yielding keeps a
  * spinner from starving the submitter when they share a processor. */
 static void
-spin_for_work (RelayPool *self)
+spin_for_work (RelayPoolCore *core)
 {
   gint64 deadline = g_get_monotonic_time () + SPIN_USEC;
 
   do
     {
-      if (g_atomic_int_get (&self->n_queued) > 0 || g_atomic_int_get (&self->shut_down))
+      if (g_atomic_int_get (&core->n_queued) > 0 || g_atomic_int_get (&core->shut_down))
         return;
       g_thread_yield ();
     }
@@ -206,65 +265,146 @@ spin_for_work (RelayPool *self)
 }
 
 static void
-run_request (RelayPool       *self,
+run_request (RelayPoolCore   *core,
              RelayJobRequest *request)
 {
-  g_atomic_int_inc (&self->n_running);
-  _relay_job_run_request (self, request);
-  g_atomic_int_add (&self->n_running, -1);
+  g_atomic_int_inc (&core->n_running);
+  _relay_job_run_request (core, request);
+  g_atomic_int_add (&core->n_running, -1);
 }
 
 static gpointer
 worker_main (gpointer data)
 {
   Worker *worker = data;
-  RelayPool *self = worker->pool;
+  RelayPoolCore *core = worker->core;
   gboolean may_spin = FALSE;
 
-  g_private_set (&current_pool, self);
+  g_private_set (&current_core, core);
 
-  relay_mutex_lock (&self->lock);
-  while (!g_atomic_int_get (&self->shut_down))
+  relay_mutex_lock (&core->lock);
+  while (!g_atomic_int_get (&core->shut_down))
     {
-      if (self->head != NULL && self->n_busy < bound_locked (self))
+      if (core->head != NULL && core->n_busy < bound_locked (core))
         {
-          RelayJobRequest *request = pop_locked (self);
+          RelayJobRequest *request = pop_locked (core);
 
-          self->n_busy++;
-          wake_locked (self);   /* more jobs queued: get another worker going */
-          relay_mutex_unlock (&self->lock);
+          core->n_busy++;
+          wake_locked (core);   /* more jobs queued: get another worker going */
+          relay_mutex_unlock (&core->lock);
 
-          run_request (self, request);
+          run_request (core, request);
 
-          relay_mutex_lock (&self->lock);
-          self->n_busy--;
-          may_spin = self->spin;
+          relay_mutex_lock (&core->lock);
+          core->n_busy--;
+          may_spin = core->spin;
         }
-      else if (may_spin && self->n_spinning == 0 && self->n_busy < bound_locked (self))
+      else if (may_spin && core->n_spinning == 0 && core->n_busy < bound_locked (core))
         {
           /* One worker at a time looks for the next job before sleeping. */
-          self->n_spinning++;
-          relay_mutex_unlock (&self->lock);
+          core->n_spinning++;
+          relay_mutex_unlock (&core->lock);
 
-          spin_for_work (self);
+          spin_for_work (core);
 
-          relay_mutex_lock (&self->lock);
-          self->n_spinning--;
+          relay_mutex_lock (&core->lock);
+          core->n_spinning--;
           may_spin = FALSE;
         }
       else
         {
           worker->woken = FALSE;
-          worker->next_idle = self->idle;
-          self->idle = worker;
+          worker->next_idle = core->idle;
+          core->idle = worker;
           while (!worker->woken)
-            relay_cond_wait (&worker->cond, &self->lock);
+            relay_cond_wait (&worker->cond, &core->lock);
           may_spin = FALSE;
         }
     }
-  relay_mutex_unlock (&self->lock);
+  relay_mutex_unlock (&core->lock);
+
+  g_private_set (&current_core, NULL);
+  core_unref (core);
 
   return NULL;
+}
+
+/* Queues @request (consumed) unless the pool was shut down. */
+static gboolean
+core_push (RelayPoolCore   *core,
+           RelayJobRequest *request)
+{
+  relay_mutex_lock (&core->lock);
+  if (g_atomic_int_get (&core->shut_down))
+    {
+      relay_mutex_unlock (&core->lock);
+      return FALSE;
+    }
+
+  if (core->tail != NULL)
+    core->tail->next = request;
+  else
+    core->head = request;
+  core->tail = request;
+  g_atomic_int_set (&core->n_queued, core->n_queued + 1);
+  wake_locked (core);
+  relay_mutex_unlock (&core->lock);
+
+  return TRUE;
+}
+
+/* Stops taking jobs, rejects the queued ones in order, wakes the sleeping
+ * workers so they exit, then waits for the threads if @join. Without @join
+ * (on a worker of this very pool) the threads finish their jobs and exit on
+ * their own. */
+static void
+core_shutdown (RelayPoolCore *core,
+               gboolean       join)
+{
+  RelayJobRequest *queued;
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+
+  relay_mutex_lock (&core->lock);
+  if (g_atomic_int_get (&core->shut_down))
+    {
+      relay_mutex_unlock (&core->lock);
+      return;
+    }
+  g_atomic_int_set (&core->shut_down, TRUE);   /* no more threads start */
+
+  queued = g_steal_pointer (&core->head);
+  core->tail = NULL;
+  g_atomic_int_set (&core->n_queued, 0);
+
+  /* Busy and spinning workers see the flag on their own. */
+  while (core->idle != NULL)
+    {
+      Worker *worker = core->idle;
+
+      core->idle = worker->next_idle;
+      worker->woken = TRUE;
+      g_cond_signal (&worker->cond);
+    }
+
+  for (guint i = 0; i < core->workers->len; i++)
+    g_ptr_array_add (threads, ((Worker *) g_ptr_array_index (core->workers, i))->thread);
+  relay_mutex_unlock (&core->lock);
+
+  while (queued != NULL)
+    {
+      RelayJobRequest *request = queued;
+
+      queued = request->next;
+      _relay_job_request_cancel (request, "The pool was shut down before the job started");
+    }
+
+  for (guint i = 0; i < threads->len; i++)
+    {
+      if (join)
+        g_thread_join (threads->pdata[i]);
+      else
+        g_thread_unref (threads->pdata[i]);   /* detached */
+    }
 }
 
 static void
@@ -276,13 +416,17 @@ relay_pool_constructed (GObject *object)
 
   if (self->max_threads == 0)
     self->max_threads = MAX (g_get_num_processors (), 1);
-  self->spin = g_get_num_processors () > 1;
+  self->core = core_new (self->max_threads);
 }
 
 static void
 relay_pool_dispose (GObject *object)
 {
-  relay_pool_shutdown (RELAY_POOL (object));
+  RelayPool *self = RELAY_POOL (object);
+
+  /* A job of this pool may drop the last reference (its user data held it):
+   * it cannot wait for itself, so the threads are left to finish alone. */
+  core_shutdown (self->core, g_private_get (&current_core) != self->core);
 
   G_OBJECT_CLASS (relay_pool_parent_class)->dispose (object);
 }
@@ -292,7 +436,7 @@ relay_pool_finalize (GObject *object)
 {
   RelayPool *self = RELAY_POOL (object);
 
-  g_mutex_clear (&self->lock);
+  core_unref (self->core);
 
   G_OBJECT_CLASS (relay_pool_parent_class)->finalize (object);
 }
@@ -364,8 +508,6 @@ relay_pool_class_init (RelayPoolClass *klass)
 static void
 relay_pool_init (RelayPool *self)
 {
-  g_mutex_init (&self->lock);
-  self->workers = g_ptr_array_new ();
 }
 
 /**
@@ -434,28 +576,15 @@ relay_pool_run (RelayPool      *self,
   promise = relay_promise_new ();
   request = _relay_job_request_new (promise, func, user_data, destroy);
 
-  relay_mutex_lock (&self->lock);
-  if (g_atomic_int_get (&self->shut_down))
+  if (!core_push (self->core, request))
     {
-      relay_mutex_unlock (&self->lock);
       relay_promise_reject_literal (promise, G_IO_ERROR, G_IO_ERROR_CLOSED,
                                     "The pool was shut down");
       if (destroy != NULL)
         destroy (user_data);
       g_object_unref (request->promise);
       g_free (request);
-      return promise;
     }
-
-  /* The queue owns the request. */
-  if (self->tail != NULL)
-    self->tail->next = request;
-  else
-    self->head = request;
-  self->tail = request;
-  g_atomic_int_set (&self->n_queued, self->n_queued + 1);
-  wake_locked (self);
-  relay_mutex_unlock (&self->lock);
 
   return promise;
 }
@@ -510,7 +639,7 @@ relay_pool_get_n_queued (RelayPool *self)
 {
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
-  return (guint) g_atomic_int_get (&self->n_queued);
+  return (guint) g_atomic_int_get (&self->core->n_queued);
 }
 
 /**
@@ -527,7 +656,7 @@ relay_pool_get_n_running (RelayPool *self)
 {
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
-  return (guint) g_atomic_int_get (&self->n_running);
+  return (guint) g_atomic_int_get (&self->core->n_running);
 }
 
 /**
@@ -542,62 +671,16 @@ relay_pool_get_n_running (RelayPool *self)
 void
 relay_pool_shutdown (RelayPool *self)
 {
-  RelayJobRequest *queued;
-  GPtrArray *workers;
-
   g_return_if_fail (RELAY_IS_POOL (self));
 
-  if (g_private_get (&current_pool) == self)
+  if (g_private_get (&current_core) == self->core)
     {
       g_critical ("%s: called from a job of the same pool, which would wait for itself",
                   G_STRFUNC);
       return;
     }
 
-  relay_mutex_lock (&self->lock);
-  if (g_atomic_int_get (&self->shut_down))
-    {
-      relay_mutex_unlock (&self->lock);
-      return;
-    }
-  g_atomic_int_set (&self->shut_down, TRUE);
-
-  queued = g_steal_pointer (&self->head);
-  self->tail = NULL;
-  g_atomic_int_set (&self->n_queued, 0);
-
-  /* Busy and spinning workers see the flag on their own. */
-  while (self->idle != NULL)
-    {
-      Worker *worker = self->idle;
-
-      self->idle = worker->next_idle;
-      worker->woken = TRUE;
-      g_cond_signal (&worker->cond);
-    }
-
-  workers = g_steal_pointer (&self->workers);   /* no more threads start */
-  relay_mutex_unlock (&self->lock);
-
-  /* Every queued job is rejected, in order, without running. */
-  while (queued != NULL)
-    {
-      RelayJobRequest *request = queued;
-
-      queued = request->next;
-      _relay_job_request_cancel (request, "The pool was shut down before the job started");
-    }
-
-  /* Wait for the running jobs to return and the threads to exit. */
-  for (guint i = 0; i < workers->len; i++)
-    {
-      Worker *worker = g_ptr_array_index (workers, i);
-
-      g_thread_join (worker->thread);
-      g_cond_clear (&worker->cond);
-      g_free (worker);
-    }
-  g_ptr_array_unref (workers);
+  core_shutdown (self->core, TRUE);
 }
 
 /**
@@ -613,23 +696,23 @@ relay_pool_is_shut_down (RelayPool *self)
 {
   g_return_val_if_fail (RELAY_IS_POOL (self), FALSE);
 
-  return g_atomic_int_get (&self->shut_down);
+  return g_atomic_int_get (&self->core->shut_down);
 }
 
 /* A job of this pool blocks in relay_job_wait(): let one more thread run. */
 void
-_relay_pool_begin_wait (RelayPool *self)
+_relay_pool_begin_wait (RelayPoolCore *core)
 {
-  relay_mutex_lock (&self->lock);
-  self->n_waiting++;
-  wake_locked (self);
-  relay_mutex_unlock (&self->lock);
+  relay_mutex_lock (&core->lock);
+  core->n_waiting++;
+  wake_locked (core);
+  relay_mutex_unlock (&core->lock);
 }
 
 void
-_relay_pool_end_wait (RelayPool *self)
+_relay_pool_end_wait (RelayPoolCore *core)
 {
-  relay_mutex_lock (&self->lock);
-  self->n_waiting--;
-  relay_mutex_unlock (&self->lock);
+  relay_mutex_lock (&core->lock);
+  core->n_waiting--;
+  relay_mutex_unlock (&core->lock);
 }

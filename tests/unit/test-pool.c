@@ -409,6 +409,75 @@ test_concurrent_submitters (void)
   g_free (submitted);
 }
 
+/* --- a job drops the pool's last reference ----------------------------------- */
+
+/* Threads of this process whose name is "relay-worker". */
+static guint
+count_relay_workers (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "relay-worker"))
+        n++;
+    }
+  return n;
+}
+
+static void
+holds_pool_job (RelayJob *job,
+                gpointer  pool)
+{
+  g_assert_true (RELAY_IS_POOL (pool));
+  g_usleep (10000);   /* the next job is queued by now */
+  relay_job_return_int (job, 5);
+}
+
+static void
+plain_job (RelayJob *job,
+           gpointer  data)
+{
+  relay_job_return_int (job, 6);
+}
+
+static void
+test_last_ref_in_job (void)
+{
+  guint n_before = count_relay_workers ();
+  RelayPool *pool = relay_pool_new (1);
+  g_autoptr(RelayPromise) holder = NULL;
+  g_autoptr(RelayPromise) queued = NULL;
+  gint64 deadline;
+
+  /* The job's data is the only reference left: it is dropped on the worker,
+   * when the job is done. That shuts the pool down from its own thread,
+   * which cannot wait for itself; no critical, nothing leaked. */
+  holder = relay_pool_run (pool, holds_pool_job, g_object_ref (pool), g_object_unref);
+  queued = relay_pool_run (pool, plain_job, NULL, NULL);
+  g_object_unref (pool);
+
+  wait_settled (holder);
+  wait_settled (queued);
+  g_assert_cmpint (relay_promise_get_int (holder), ==, 5);
+  g_assert_cmpint (relay_promise_get_state (queued), ==, RELAY_PROMISE_REJECTED);
+  g_assert_error (relay_promise_get_error (queued), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* The worker exits on its own. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (count_relay_workers () > n_before)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+}
+
 /* --- progress --------------------------------------------------------------- */
 
 #define N_REPORTS 1000000
@@ -774,6 +843,7 @@ main (int   argc,
   g_test_add_func ("/pool/parallel", test_parallel);
   g_test_add_func ("/pool/fifo", test_fifo);
   g_test_add_func ("/pool/concurrent-submitters", test_concurrent_submitters);
+  g_test_add_func ("/pool/last-ref-in-job", test_last_ref_in_job);
   g_test_add_func ("/pool/progress", test_progress);
   g_test_add_func ("/pool/cancel-before-start", test_cancel_before_start);
   g_test_add_func ("/pool/cancel-running", test_cancel_running);
