@@ -87,10 +87,19 @@
 #include "relay-sync-private.h"
 
 /* Notifier state, one atomic int: the number of triggers not yet delivered in
- * the low bits, two terminal flags above. Packing them together lets a trigger
- * check "still alive" and count itself in one compare-and-swap, so a trigger can
- * never be counted into a notifier that has already fired or been destroyed. */
-#define COUNT_MASK      0x0fffffff
+ * the low bits, flags above. Packing them together lets a trigger check "still
+ * alive", count itself and see whether the owner must be woken in one
+ * compare-and-swap, so a trigger can never be counted into a notifier that has
+ * already fired or been destroyed, and a wake-up is never lost.
+ *
+ * ARMED is the wake-up protocol: the owner sets it in prepare, before it may
+ * block in poll, when there is nothing to deliver; the trigger that finds it
+ * set clears it and wakes the context. Triggers made while the owner is awake
+ * (dispatching, or between dispatch and its next prepare) wake nobody: prepare
+ * sees their count. A burst of triggers thus costs the worker one atomic
+ * operation each and a wake-up only when the owner really went to sleep. */
+#define COUNT_MASK      0x07ffffff
+#define STATE_ARMED     0x08000000   /* the owner may block: the next trigger wakes it */
 #define STATE_FIRED     0x10000000   /* single-shot: the callback was called */
 #define STATE_DESTROYED 0x20000000   /* relay_notifier_destroy() was called */
 #define STATE_ORPHANED  0x40000000   /* the last reference was dropped */
@@ -98,6 +107,7 @@
 typedef struct
 {
   GSource            source;
+  GMainContext      *context;        /* borrowed: the notifier holds a reference */
 
   int                state;          /* atomic, see above */
   int                repeating;      /* atomic */
@@ -153,6 +163,36 @@ notifier_source_release_data (NotifierSource *source)
     destroy (user_data);
 }
 
+/* On the owner, before it may block: ready if there are triggers to deliver,
+ * else armed, so that the next trigger wakes the context. (Destroy and the
+ * last unref make the source ready through its ready time instead.) */
+static gboolean
+notifier_source_prepare (GSource *gsource,
+                         gint    *timeout)
+{
+  NotifierSource *source = (NotifierSource *) gsource;
+  int state = g_atomic_int_get (&source->state);
+
+  *timeout = -1;
+
+  while ((state & COUNT_MASK) == 0 && !(state & STATE_ARMED))
+    {
+      if (g_atomic_int_compare_and_exchange_full (&source->state, state,
+                                                  state | STATE_ARMED, &state))
+        return FALSE;
+    }
+
+  return (state & COUNT_MASK) != 0;
+}
+
+static gboolean
+notifier_source_check (GSource *gsource)
+{
+  NotifierSource *source = (NotifierSource *) gsource;
+
+  return (g_atomic_int_get (&source->state) & COUNT_MASK) != 0;
+}
+
 static gboolean
 notifier_source_dispatch (GSource     *gsource,
                           GSourceFunc  unused_callback,
@@ -162,10 +202,6 @@ notifier_source_dispatch (GSource     *gsource,
   gboolean repeating = g_atomic_int_get (&source->repeating);
   int state, new_state;
   guint n_triggers;
-
-  /* Reset readiness first: a trigger after the swap below finds the count at
-   * zero and makes the source ready again. */
-  g_source_set_ready_time (gsource, -1);
 
   g_rec_mutex_lock (&source->lock);
 
@@ -231,6 +267,8 @@ notifier_source_finalize (GSource *gsource)
 }
 
 static GSourceFuncs notifier_source_funcs = {
+  .prepare = notifier_source_prepare,
+  .check = notifier_source_check,
   .dispatch = notifier_source_dispatch,
   .finalize = notifier_source_finalize,
 };
@@ -247,8 +285,14 @@ relay_notifier_constructed (GObject *object)
 
   self->source = (NotifierSource *) g_source_new (&notifier_source_funcs,
                                                   sizeof (NotifierSource));
+  self->source->context = self->context;
   g_rec_mutex_init (&self->source->lock);
   g_source_set_static_name ((GSource *) self->source, "[relay] notifier");
+
+  /* The owner's prepare may run as soon as the source is attached; its atomic
+   * read of the state orders everything above before it (GLib's own hand-off
+   * through the context lock is invisible to ThreadSanitizer). */
+  g_atomic_int_set (&self->source->state, 0);
   g_source_attach ((GSource *) self->source, self->context);
 }
 
@@ -489,14 +533,16 @@ relay_notifier_trigger (RelayNotifier *self)
 
       /* Saturate rather than overflow into the flags; the count is a hint. */
       new_state = (state & COUNT_MASK) == COUNT_MASK ? state : state + 1;
+      new_state &= ~STATE_ARMED;
     }
   while (!g_atomic_int_compare_and_exchange_full (&source->state, state, new_state, &state));
 
-  /* Only the trigger that took the count off zero wakes the context. The CAS
-   * above is sequentially consistent: the dispatch that reads the count sees
-   * everything this thread wrote before it. */
-  if ((state & COUNT_MASK) == 0)
-    g_source_set_ready_time ((GSource *) source, 0);
+  /* Only the trigger that disarmed the notifier wakes the context: the owner
+   * may be blocked in poll. Otherwise the owner is awake and its next prepare
+   * sees the count. The CAS is sequentially consistent: the dispatch that
+   * reads the count sees everything this thread wrote before it. */
+  if (state & STATE_ARMED)
+    g_main_context_wakeup (source->context);
 
   return TRUE;
 }

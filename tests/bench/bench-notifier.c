@@ -121,8 +121,9 @@ static const Mechanism notifier_mechanism = {
   "relay notifier", notifier_create, notifier_trigger, g_object_unref,
 };
 
-/* Floor 1: the least a custom GSource can do, g_source_set_ready_time() and a
- * dispatch that calls back, with none of the notifier's bookkeeping. */
+/* Comparison 1: a custom GSource woken with g_source_set_ready_time() (what the
+ * notifier did before it armed in prepare), with none of its bookkeeping. The
+ * trigger takes the context's lock. */
 
 typedef struct
 {
@@ -177,8 +178,8 @@ static const Mechanism bare_source_mechanism = {
   bare_source_destroy,
 };
 
-/* Floor 2: a GSource that polls an eventfd of its own (DESIGN.md's "an eventfd
- * for the whole context" alternative); the trigger is one write(). */
+/* Comparison 2: a GSource that polls an eventfd of its own (DESIGN.md's "an
+ * eventfd for the whole context" alternative); the trigger is one write(). */
 
 typedef struct
 {
@@ -252,6 +253,85 @@ fd_source_trigger (gpointer handle)
 
 static const Mechanism fd_source_mechanism = {
   "eventfd GSource", fd_source_create, fd_source_trigger, bare_source_destroy,
+};
+
+/* The floor: the least any GSource can do, with the notifier's wake-up
+ * protocol and none of its bookkeeping. The trigger sets PENDING and, if the
+ * owner had ARMED the source in prepare (it may block in poll), calls
+ * g_main_context_wakeup() (no lock, one write); check reads PENDING; dispatch
+ * clears it and calls back. No counting, no destroy safety. */
+
+#define WAKE_PENDING 1
+#define WAKE_ARMED   2
+
+typedef struct
+{
+  GSource       source;
+  Callback      callback;
+  GMainContext *context;
+  int           state;     /* atomic: WAKE_* */
+} WakeSource;
+
+static gboolean
+wake_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  WakeSource *wake = (WakeSource *) source;
+
+  *timeout = -1;
+  return g_atomic_int_or (&wake->state, WAKE_ARMED) & WAKE_PENDING;
+}
+
+static gboolean
+wake_source_check (GSource *source)
+{
+  return g_atomic_int_get (&((WakeSource *) source)->state) & WAKE_PENDING;
+}
+
+static gboolean
+wake_source_dispatch (GSource     *source,
+                      GSourceFunc  unused_func,
+                      gpointer     unused_data)
+{
+  WakeSource *wake = (WakeSource *) source;
+
+  g_atomic_int_set (&wake->state, 0);
+  wake->callback.func (wake->callback.data);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs wake_source_funcs = {
+  .prepare = wake_source_prepare,
+  .check = wake_source_check,
+  .dispatch = wake_source_dispatch,
+};
+
+static gpointer
+wake_source_create (GMainContext *context,
+                    void        (*func) (gpointer),
+                    gpointer      data)
+{
+  WakeSource *wake = (WakeSource *) g_source_new (&wake_source_funcs, sizeof (WakeSource));
+
+  wake->callback.func = func;
+  wake->callback.data = data;
+  wake->context = context;
+  g_source_attach ((GSource *) wake, context);
+  return wake;
+}
+
+static void
+wake_source_trigger (gpointer handle)
+{
+  WakeSource *wake = handle;
+
+  if (g_atomic_int_exchange (&wake->state, WAKE_PENDING) & WAKE_ARMED)
+    g_main_context_wakeup (wake->context);
+}
+
+static const Mechanism wake_source_mechanism = {
+  "minimal GSource + g_main_context_wakeup", wake_source_create, wake_source_trigger,
+  bare_source_destroy,
 };
 
 /* The round trip itself, for any mechanism. */
@@ -388,10 +468,9 @@ roundtrip_eventfd (gpointer user_data)
   return (double) rt->elapsed_ns / rt->iterations;
 }
 
-/* Floor 3, GLib on one side only: the main thread iterates a GMainContext
- * whose eventfd GSource answers, the worker blocks in read() as in the
- * baseline. Whatever a library does, it cannot beat the cost of waking a
- * GMainContext once per round trip. */
+/* GLib on one side only: the main thread iterates a GMainContext whose
+ * minimal GSource (the floor above) calls back, the worker blocks in read() as
+ * in the baseline: what one GMainContext hop costs, for comparison. */
 static void
 on_half_main (gpointer user_data)
 {
@@ -401,29 +480,54 @@ on_half_main (gpointer user_data)
     write_one (rt->pong_fd);
 }
 
+static gpointer
+half_pinger (gpointer user_data)
+{
+  RoundTrip *rt = user_data;
+  gint64 start;
+
+  pin_to_cpu (rt->cpu);
+
+  for (guint i = 0; i < rt->warmup; i++)
+    {
+      wake_source_trigger (rt->to_main);
+      read_one (rt->pong_fd);
+    }
+
+  start = bench_now_ns ();
+  for (guint i = 0; i < rt->iterations; i++)
+    {
+      wake_source_trigger (rt->to_main);
+      read_one (rt->pong_fd);
+    }
+  rt->elapsed_ns = bench_now_ns () - start;
+
+  g_atomic_int_set (&rt->stop, TRUE);
+  wake_source_trigger (rt->to_main);
+  return NULL;
+}
+
 static double
 roundtrip_half_glib (gpointer user_data)
 {
   RoundTrip *rt = user_data;
-  FdSource *source;
   GThread *worker;
 
   rt->main_context = g_main_context_new ();
-  source = fd_source_create (rt->main_context, on_half_main, rt);
-  rt->ping_fd = source->fd;
+  rt->to_main = wake_source_create (rt->main_context, on_half_main, rt);
   rt->pong_fd = eventfd (0, EFD_CLOEXEC);
   g_assert_true (rt->pong_fd >= 0);
   rt->stop = FALSE;
 
   pin_to_cpu (rt->cpu);
   g_main_context_push_thread_default (rt->main_context);
-  worker = g_thread_new ("bench-pinger", eventfd_pinger, rt);
+  worker = g_thread_new ("bench-pinger", half_pinger, rt);
   bench_iterate_until (rt->main_context, &rt->stop);
   g_thread_join (worker);
   g_main_context_pop_thread_default (rt->main_context);
   unpin ();
 
-  bare_source_destroy (source);   /* closes ping_fd */
+  g_clear_pointer (&rt->to_main, bare_source_destroy);
   close (rt->pong_fd);
   g_clear_pointer (&rt->main_context, g_main_context_unref);
 
@@ -449,9 +553,10 @@ note_mechanism (RoundTrip       *rt,
  * Both threads are pinned to one CPU for the target: then a round trip costs
  * what the two mechanisms make the CPU do (syscalls, context switches, the main
  * loop), not how long this VM takes to wake an idle virtual CPU, which varies
- * from 2 to 50 µs from round to round and would drown the difference. The
- * unpinned numbers and two GLib floors (what any GSource-based design pays)
- * follow as notes.
+ * from 2 to 50 µs from round to round and would drown the difference. Notes
+ * follow with the floor (the least GSource that wakes the same way, both ways),
+ * two other ways to wake a GSource, one GMainContext hop alone, and the
+ * unpinned numbers.
  */
 static void
 bench_roundtrip (void)
@@ -470,10 +575,11 @@ bench_roundtrip (void)
 
   note_mechanism (&rt, &bare_source_mechanism, rounds);
   note_mechanism (&rt, &fd_source_mechanism, rounds);
+  note_mechanism (&rt, &wake_source_mechanism, rounds);
   bench_interleave (rounds, roundtrip_half_glib, roundtrip_eventfd, &rt, &pair);
-  bench_note ("notifier-roundtrip [one CPU]: floor of any design that runs the callback on a "
-              "GMainContext: main iterates one (eventfd GSource, no Relay) and the worker "
-              "blocks in read(): %.4gns, raw eventfd %.4gns, ratio %.3g (medians %.4g / %.4g)",
+  bench_note ("notifier-roundtrip [one CPU]: GMainContext on one hop only: main iterates one "
+              "(minimal GSource, no Relay) and the worker blocks in read(): %.4gns, "
+              "raw eventfd %.4gns, ratio %.3g (medians %.4g / %.4g)",
               pair.relay_min, pair.baseline_min, pair.relay_min / pair.baseline_min,
               pair.relay_median, pair.baseline_median);
   rt.cpu = -1;

@@ -439,6 +439,115 @@ test_race_unref (void)
     run_race (TRUE);
 }
 
+/* --- ping-pong: each side sleeps in poll until the other's trigger ---------- */
+
+#define N_ROUND_TRIPS 10000
+
+typedef struct
+{
+  GMainContext  *main_context;
+  GMainContext  *worker_context;
+  RelayNotifier *to_main;
+  RelayNotifier *to_worker;
+  GThread       *worker;
+  guint          main_seen;       /* main thread */
+  guint          worker_seen;     /* worker thread */
+  gboolean       wrong_thread;
+  int            timed_out;       /* atomic */
+} PingPong;
+
+static void
+pong_on_main (guint    n_triggers,
+              gpointer user_data)
+{
+  PingPong *pp = user_data;
+
+  if (g_thread_self () == pp->worker)
+    pp->wrong_thread = TRUE;
+  pp->main_seen += n_triggers;
+  relay_notifier_trigger (pp->to_worker);
+}
+
+static void
+ping_on_worker (guint    n_triggers,
+                gpointer user_data)
+{
+  PingPong *pp = user_data;
+
+  if (g_thread_self () != pp->worker)
+    pp->wrong_thread = TRUE;
+  pp->worker_seen += n_triggers;
+  if (pp->worker_seen < N_ROUND_TRIPS)
+    relay_notifier_trigger (pp->to_main);
+}
+
+/* A lost wake-up would leave a side blocked in poll: this unblocks it. */
+static gboolean
+ping_pong_watchdog (gpointer user_data)
+{
+  PingPong *pp = user_data;
+
+  g_atomic_int_set (&pp->timed_out, TRUE);
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+ping_pong_worker (gpointer user_data)
+{
+  PingPong *pp = user_data;
+  GSource *watchdog = g_timeout_source_new_seconds (30);
+
+  g_source_set_callback (watchdog, ping_pong_watchdog, pp, NULL);
+  g_source_attach (watchdog, pp->worker_context);
+
+  relay_notifier_trigger (pp->to_main);
+  while (pp->worker_seen < N_ROUND_TRIPS && !g_atomic_int_get (&pp->timed_out))
+    g_main_context_iteration (pp->worker_context, TRUE);
+
+  g_source_destroy (watchdog);
+  g_source_unref (watchdog);
+  return NULL;
+}
+
+static void
+test_ping_pong (void)
+{
+  PingPong pp = { 0 };
+  GSource *watchdog = g_timeout_source_new_seconds (30);
+
+  pp.main_context = g_main_context_new ();
+  pp.worker_context = g_main_context_new ();
+  pp.to_main = relay_notifier_new_for_context (pp.main_context, pong_on_main, &pp, NULL);
+  pp.to_worker = relay_notifier_new_for_context (pp.worker_context, ping_on_worker, &pp, NULL);
+  relay_notifier_set_repeating (pp.to_main, TRUE);
+  relay_notifier_set_repeating (pp.to_worker, TRUE);
+  g_source_set_callback (watchdog, ping_pong_watchdog, &pp, NULL);
+  g_source_attach (watchdog, pp.main_context);
+
+  /* Both sides block in poll between triggers: every round trip needs the
+   * other side's trigger to wake them, and none may be lost. */
+  g_main_context_push_thread_default (pp.main_context);
+  pp.worker = g_thread_new ("pinger", ping_pong_worker, &pp);
+  while (pp.main_seen < N_ROUND_TRIPS && !g_atomic_int_get (&pp.timed_out))
+    g_main_context_iteration (pp.main_context, TRUE);
+  g_thread_join (pp.worker);
+  g_main_context_pop_thread_default (pp.main_context);
+
+  g_assert_false (g_atomic_int_get (&pp.timed_out));
+  g_assert_false (pp.wrong_thread);
+  g_assert_cmpuint (pp.main_seen, ==, N_ROUND_TRIPS);
+  g_assert_cmpuint (pp.worker_seen, ==, N_ROUND_TRIPS);
+
+  g_source_destroy (watchdog);
+  g_source_unref (watchdog);
+  g_object_unref (pp.to_main);
+  g_object_unref (pp.to_worker);
+  drain (pp.main_context);
+  drain (pp.worker_context);
+  g_main_context_unref (pp.main_context);
+  g_main_context_unref (pp.worker_context);
+}
+
 /* --- a notifier on a context iterated by its own thread -------------------- */
 
 typedef struct
@@ -558,6 +667,7 @@ main (int   argc,
   g_test_add_func ("/notifier/race-destroy", test_race_destroy);
   g_test_add_func ("/notifier/race-unref", test_race_unref);
   g_test_add_func ("/notifier/other-context", test_other_context);
+  g_test_add_func ("/notifier/ping-pong", test_ping_pong);
   g_test_add_func ("/notifier/context-finalized", test_context_finalized);
   g_test_add_func ("/notifier/misuse", test_misuse);
 
