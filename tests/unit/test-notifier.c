@@ -161,6 +161,79 @@ test_repeating (void)
   g_assert_true (counts.free_thread == g_thread_self ());
 }
 
+/* --- streams: a blocking owner paces itself, a non-blocking one does not --- */
+
+typedef struct
+{
+  RelayNotifier *notifier;
+  guint          n;
+  guint          delay_ms;
+} Streamer;
+
+static gpointer
+stream_triggers (gpointer user_data)
+{
+  Streamer *streamer = user_data;
+
+  g_usleep (streamer->delay_ms * 1000);
+  for (guint i = 0; i < streamer->n; i++)
+    g_assert_true (relay_notifier_trigger (streamer->notifier));
+  return NULL;
+}
+
+#define N_STREAMED 100000
+
+static void
+test_stream (void)
+{
+  Counts counts = { 0 };
+  RelayNotifier *notifier = relay_notifier_new (count_call, &counts, NULL);
+  Streamer streamer = { notifier, 1, 50 };
+  GThread *thread;
+  gint64 start;
+
+  relay_notifier_set_repeating (notifier, TRUE);
+
+  /* A dispatch that covers more than one trigger means a stream: */
+  relay_notifier_trigger (notifier);
+  relay_notifier_trigger (notifier);
+  drain (NULL);
+  g_assert_cmpint (counts.calls, ==, 1);
+  g_assert_cmpuint (counts.covered, ==, 2);
+
+  /* then a blocking iteration waits for poll (at most 1 ms) before it
+   * delivers, instead of arming; it still returns having delivered. */
+  relay_notifier_trigger (notifier);
+  start = g_get_monotonic_time ();
+  g_assert_true (g_main_context_iteration (NULL, TRUE));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_assert_cmpint (counts.calls, ==, 2);
+  g_assert_cmpuint (counts.covered, ==, 3);
+
+  /* That dispatch covered one trigger: the stream is over, the owner arms
+   * again, and a trigger from another thread wakes it from poll. */
+  thread = g_thread_new ("late-trigger", stream_triggers, &streamer);
+  g_assert_true (g_main_context_iteration (NULL, TRUE));
+  g_thread_join (thread);
+  g_assert_cmpint (counts.calls, ==, 3);
+  g_assert_cmpuint (counts.covered, ==, 4);
+
+  /* A real stream: every trigger is delivered, coalesced. */
+  streamer.n = N_STREAMED;
+  streamer.delay_ms = 0;
+  thread = g_thread_new ("streamer", stream_triggers, &streamer);
+  while (counts.covered < 4 + N_STREAMED)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  drain (NULL);
+  g_assert_cmpuint (counts.covered, ==, 4 + N_STREAMED);
+  g_assert_cmpint (counts.calls - 3, <, N_STREAMED / 10);
+  g_test_message ("%d triggers in %d callbacks", N_STREAMED, counts.calls - 3);
+
+  g_object_unref (notifier);
+  drain (NULL);
+}
+
 static void
 test_destroy (void)
 {
@@ -659,6 +732,7 @@ main (int   argc,
   g_test_add_func ("/notifier/seed-example", test_seed_example);
   g_test_add_func ("/notifier/single-shot", test_single_shot);
   g_test_add_func ("/notifier/repeating", test_repeating);
+  g_test_add_func ("/notifier/stream", test_stream);
   g_test_add_func ("/notifier/destroy", test_destroy);
   g_test_add_func ("/notifier/destroy-from-callback", test_destroy_from_callback);
   g_test_add_func ("/notifier/trigger-then-last-unref", test_trigger_then_last_unref);
