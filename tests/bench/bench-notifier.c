@@ -52,6 +52,7 @@ typedef struct
   int              ping_fd;        /* worker → main */
   int              pong_fd;        /* main → worker */
 
+  void           (*ping) (gpointer rt);   /* blocking pinger: worker → main */
   int              stop;           /* atomic */
   gint64           elapsed_ns;     /* written by the worker before it stops */
 } RoundTrip;
@@ -411,8 +412,10 @@ roundtrip_context (gpointer user_data)
   return (double) rt->elapsed_ns / rt->iterations;
 }
 
+/* A worker without a main loop: pings the main thread with rt->ping, then
+ * blocks in read() until the main thread answers on pong_fd. */
 static gpointer
-eventfd_pinger (gpointer user_data)
+blocking_pinger (gpointer user_data)
 {
   RoundTrip *rt = user_data;
   gint64 start;
@@ -421,21 +424,29 @@ eventfd_pinger (gpointer user_data)
 
   for (guint i = 0; i < rt->warmup; i++)
     {
-      write_one (rt->ping_fd);
+      rt->ping (rt);
       read_one (rt->pong_fd);
     }
 
   start = bench_now_ns ();
   for (guint i = 0; i < rt->iterations; i++)
     {
-      write_one (rt->ping_fd);
+      rt->ping (rt);
       read_one (rt->pong_fd);
     }
   rt->elapsed_ns = bench_now_ns () - start;
 
   g_atomic_int_set (&rt->stop, TRUE);
-  write_one (rt->ping_fd);
+  rt->ping (rt);
   return NULL;
+}
+
+static void
+ping_eventfd (gpointer user_data)
+{
+  RoundTrip *rt = user_data;
+
+  write_one (rt->ping_fd);
 }
 
 /* The baseline: two eventfds, blocking reads, nothing else. */
@@ -448,10 +459,11 @@ roundtrip_eventfd (gpointer user_data)
   rt->ping_fd = eventfd (0, EFD_CLOEXEC);
   rt->pong_fd = eventfd (0, EFD_CLOEXEC);
   g_assert_true (rt->ping_fd >= 0 && rt->pong_fd >= 0);
+  rt->ping = ping_eventfd;
   rt->stop = FALSE;
 
   pin_to_cpu (rt->cpu);
-  worker = g_thread_new ("bench-pinger", eventfd_pinger, rt);
+  worker = g_thread_new ("bench-pinger", blocking_pinger, rt);
   for (;;)
     {
       read_one (rt->ping_fd);
@@ -480,31 +492,12 @@ on_half_main (gpointer user_data)
     write_one (rt->pong_fd);
 }
 
-static gpointer
-half_pinger (gpointer user_data)
+static void
+ping_wake_source (gpointer user_data)
 {
   RoundTrip *rt = user_data;
-  gint64 start;
 
-  pin_to_cpu (rt->cpu);
-
-  for (guint i = 0; i < rt->warmup; i++)
-    {
-      wake_source_trigger (rt->to_main);
-      read_one (rt->pong_fd);
-    }
-
-  start = bench_now_ns ();
-  for (guint i = 0; i < rt->iterations; i++)
-    {
-      wake_source_trigger (rt->to_main);
-      read_one (rt->pong_fd);
-    }
-  rt->elapsed_ns = bench_now_ns () - start;
-
-  g_atomic_int_set (&rt->stop, TRUE);
   wake_source_trigger (rt->to_main);
-  return NULL;
 }
 
 static double
@@ -517,11 +510,12 @@ roundtrip_half_glib (gpointer user_data)
   rt->to_main = wake_source_create (rt->main_context, on_half_main, rt);
   rt->pong_fd = eventfd (0, EFD_CLOEXEC);
   g_assert_true (rt->pong_fd >= 0);
+  rt->ping = ping_wake_source;
   rt->stop = FALSE;
 
   pin_to_cpu (rt->cpu);
   g_main_context_push_thread_default (rt->main_context);
-  worker = g_thread_new ("bench-pinger", half_pinger, rt);
+  worker = g_thread_new ("bench-pinger", blocking_pinger, rt);
   bench_iterate_until (rt->main_context, &rt->stop);
   g_thread_join (worker);
   g_main_context_pop_thread_default (rt->main_context);

@@ -179,24 +179,32 @@ typedef struct
   double gtask_cpu_min;
 } JobsBench;
 
+/* One round of one side; keeps that side's least CPU time per job. */
+static double
+run_side (JobsBench *bench,
+          void     (*submit) (Jobs *),
+          double    *cpu_min)
+{
+  double ns = run_jobs (&bench->jobs, submit);
+
+  *cpu_min = MIN (*cpu_min, bench->jobs.cpu_ns);
+  return ns;
+}
+
 static double
 jobs_relay (gpointer user_data)
 {
   JobsBench *bench = user_data;
-  double ns = run_jobs (&bench->jobs, submit_relay_job);
 
-  bench->relay_cpu_min = MIN (bench->relay_cpu_min, bench->jobs.cpu_ns);
-  return ns;
+  return run_side (bench, submit_relay_job, &bench->relay_cpu_min);
 }
 
 static double
 jobs_gtask (gpointer user_data)
 {
   JobsBench *bench = user_data;
-  double ns = run_jobs (&bench->jobs, submit_gtask);
 
-  bench->gtask_cpu_min = MIN (bench->gtask_cpu_min, bench->jobs.cpu_ns);
-  return ns;
+  return run_side (bench, submit_gtask, &bench->gtask_cpu_min);
 }
 
 static double
