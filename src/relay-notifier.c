@@ -125,7 +125,6 @@
 typedef struct
 {
   GSource            source;
-  GMainContext      *context;        /* borrowed: the notifier holds a reference */
 
   int                state;          /* atomic, see above */
   int                repeating;      /* atomic */
@@ -312,7 +311,6 @@ relay_notifier_constructed (GObject *object)
 
   self->source = (NotifierSource *) g_source_new (&notifier_source_funcs,
                                                   sizeof (NotifierSource));
-  self->source->context = self->context;
   g_rec_mutex_init (&self->source->lock);
   g_source_set_static_name ((GSource *) self->source, "[relay] notifier");
 
@@ -569,7 +567,7 @@ relay_notifier_trigger (RelayNotifier *self)
    * sees the count. The CAS is sequentially consistent: the dispatch that
    * reads the count sees everything this thread wrote before it. */
   if (state & STATE_ARMED)
-    g_main_context_wakeup (source->context);
+    g_main_context_wakeup (self->context);
 
   return TRUE;
 }

@@ -113,7 +113,6 @@ struct _RelayPoolCore
   gboolean         spin;         /* immutable: more than one processor */
 
   int              shut_down;    /* atomic, written under @lock: no job starts any more */
-  int              n_running;    /* atomic: job functions running now */
   int              n_queued;     /* atomic, written under @lock: jobs in the queue */
 
   GMutex           lock;
@@ -121,7 +120,8 @@ struct _RelayPoolCore
   RelayJobRequest *tail;         /* lock */
   GPtrArray       *workers;      /* lock: every Worker started, freed with the core */
   Worker          *idle;         /* lock: sleeping workers, most recent first */
-  guint            n_busy;       /* lock: workers holding a job, waiting ones too */
+  int              n_busy;       /* atomic, written under @lock: jobs running (or
+                                  * blocked in relay_job_wait()) on a worker */
   guint            n_spinning;   /* lock: workers looking for a job without sleeping */
   guint            n_waiting;    /* lock: jobs blocked in relay_job_wait() */
 };
@@ -210,7 +210,7 @@ wake_locked (RelayPoolCore *core)
   Worker *worker;
 
   if (core->head == NULL || core->shut_down ||
-      core->n_spinning > 0 || core->n_busy >= bound_locked (core))
+      core->n_spinning > 0 || (guint) core->n_busy >= bound_locked (core))
     return;
 
   if (core->idle != NULL)
@@ -264,15 +264,6 @@ spin_for_work (RelayPoolCore *core)
   while (g_get_monotonic_time () < deadline);
 }
 
-static void
-run_request (RelayPoolCore   *core,
-             RelayJobRequest *request)
-{
-  g_atomic_int_inc (&core->n_running);
-  _relay_job_run_request (core, request);
-  g_atomic_int_add (&core->n_running, -1);
-}
-
 static gpointer
 worker_main (gpointer data)
 {
@@ -285,21 +276,21 @@ worker_main (gpointer data)
   relay_mutex_lock (&core->lock);
   while (!g_atomic_int_get (&core->shut_down))
     {
-      if (core->head != NULL && core->n_busy < bound_locked (core))
+      if (core->head != NULL && (guint) core->n_busy < bound_locked (core))
         {
           RelayJobRequest *request = pop_locked (core);
 
-          core->n_busy++;
+          g_atomic_int_set (&core->n_busy, core->n_busy + 1);
           wake_locked (core);   /* more jobs queued: get another worker going */
           relay_mutex_unlock (&core->lock);
 
-          run_request (core, request);
+          _relay_job_run_request (core, request);
 
           relay_mutex_lock (&core->lock);
-          core->n_busy--;
+          g_atomic_int_set (&core->n_busy, core->n_busy - 1);
           may_spin = core->spin;
         }
-      else if (may_spin && core->n_spinning == 0 && core->n_busy < bound_locked (core))
+      else if (may_spin && core->n_spinning == 0 && (guint) core->n_busy < bound_locked (core))
         {
           /* One worker at a time looks for the next job before sleeping. */
           core->n_spinning++;
@@ -362,7 +353,6 @@ core_shutdown (RelayPoolCore *core,
                gboolean       join)
 {
   RelayJobRequest *queued;
-  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
 
   relay_mutex_lock (&core->lock);
   if (g_atomic_int_get (&core->shut_down))
@@ -386,8 +376,6 @@ core_shutdown (RelayPoolCore *core,
       g_cond_signal (&worker->cond);
     }
 
-  for (guint i = 0; i < core->workers->len; i++)
-    g_ptr_array_add (threads, ((Worker *) g_ptr_array_index (core->workers, i))->thread);
   relay_mutex_unlock (&core->lock);
 
   while (queued != NULL)
@@ -398,12 +386,15 @@ core_shutdown (RelayPoolCore *core,
       _relay_job_request_cancel (request, "The pool was shut down before the job started");
     }
 
-  for (guint i = 0; i < threads->len; i++)
+  /* With @shut_down set no worker is added, so the list is stable unlocked. */
+  for (guint i = 0; i < core->workers->len; i++)
     {
+      Worker *worker = g_ptr_array_index (core->workers, i);
+
       if (join)
-        g_thread_join (threads->pdata[i]);
+        g_thread_join (worker->thread);
       else
-        g_thread_unref (threads->pdata[i]);   /* detached */
+        g_thread_unref (worker->thread);   /* detached */
     }
 }
 
@@ -656,7 +647,7 @@ relay_pool_get_n_running (RelayPool *self)
 {
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
-  return (guint) g_atomic_int_get (&self->core->n_running);
+  return (guint) g_atomic_int_get (&self->core->n_busy);
 }
 
 /**

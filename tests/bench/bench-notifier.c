@@ -269,7 +269,6 @@ typedef struct
 {
   GSource       source;
   Callback      callback;
-  GMainContext *context;
   int           state;     /* atomic: WAKE_* */
 } WakeSource;
 
@@ -316,7 +315,6 @@ wake_source_create (GMainContext *context,
 
   wake->callback.func = func;
   wake->callback.data = data;
-  wake->context = context;
   g_source_attach ((GSource *) wake, context);
   return wake;
 }
@@ -327,7 +325,7 @@ wake_source_trigger (gpointer handle)
   WakeSource *wake = handle;
 
   if (g_atomic_int_exchange (&wake->state, WAKE_PENDING) & WAKE_ARMED)
-    g_main_context_wakeup (wake->context);
+    g_main_context_wakeup (g_source_get_context (handle));
 }
 
 static const Mechanism wake_source_mechanism = {

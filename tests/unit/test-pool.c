@@ -482,14 +482,6 @@ test_last_ref_in_job (void)
 
 #define N_REPORTS 1000000
 
-typedef struct
-{
-  int      notifications;
-  double   last;
-  gboolean monotonic;
-  gboolean wrong_thread;
-} Progress;
-
 static void
 progress_job (RelayJob *job,
               gpointer  data)
@@ -500,28 +492,12 @@ progress_job (RelayJob *job,
 }
 
 static void
-on_progress (GObject    *object,
-             GParamSpec *pspec,
-             gpointer    data)
-{
-  Progress *progress = data;
-  double now = relay_promise_get_progress (RELAY_PROMISE (object));
-
-  if (g_thread_self () != main_thread)
-    progress->wrong_thread = TRUE;
-  if (now < progress->last)
-    progress->monotonic = FALSE;
-  progress->last = now;
-  progress->notifications++;
-}
-
-static void
 test_progress (void)
 {
-  Progress progress = { 0, 0.0, TRUE, FALSE };
+  ProgressSeen progress;
   g_autoptr(RelayPromise) p = relay_run_in_thread (progress_job, NULL, NULL);
 
-  g_signal_connect (p, "notify::progress", G_CALLBACK (on_progress), &progress);
+  progress_seen_watch (&progress, p);
   /* iterate blocking, like a real main loop */
   while (relay_promise_is_pending (p))
     g_main_context_iteration (NULL, TRUE);
@@ -531,10 +507,10 @@ test_progress (void)
   g_assert_true (progress.monotonic);
   g_assert_cmpfloat (progress.last, ==, 1.0);
   g_assert_cmpfloat (relay_promise_get_progress (p), ==, 1.0);
-  g_assert_cmpint (progress.notifications, >=, 1);
+  g_assert_cmpint (progress.notified, >=, 1);
   /* far fewer wake-ups than reports; the ≤ 1 % target is measured by the bench suite */
-  g_assert_cmpint (progress.notifications, <, N_REPORTS / 20);
-  g_test_message ("%d reports, %d main-loop notifications", N_REPORTS, progress.notifications);
+  g_assert_cmpint (progress.notified, <, N_REPORTS / 20);
+  g_test_message ("%d reports, %d main-loop notifications", N_REPORTS, progress.notified);
 }
 
 /* --- cancellation ----------------------------------------------------------- */

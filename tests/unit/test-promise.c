@@ -1184,55 +1184,27 @@ test_abandoned (void)
 /* Progress                                                                 */
 /* ------------------------------------------------------------------------ */
 
-typedef struct
-{
-  RelayPromise *promise;
-  int           notified;
-  double        last;
-  gboolean      monotonic;
-  gboolean      wrong_thread;
-} ProgressSeen;
-
-static void
-on_progress (GObject    *object,
-             GParamSpec *pspec,
-             gpointer    data)
-{
-  ProgressSeen *seen = data;
-  double now = relay_promise_get_progress (RELAY_PROMISE (object));
-
-  if (g_thread_self () != main_thread)
-    seen->wrong_thread = TRUE;
-  if (now < seen->last)
-    seen->monotonic = FALSE;
-  seen->last = now;
-  seen->notified++;
-}
-
 static gpointer
-report_progress (gpointer data)
+report_progress (gpointer promise)
 {
-  ProgressSeen *seen = data;
-
   for (int i = 1; i <= 100000; i++)
-    relay_promise_report_progress (seen->promise, i / 100000.0, i == 100000 ? "done" : NULL);
-  relay_promise_resolve (seen->promise, NULL);
+    relay_promise_report_progress (promise, i / 100000.0, i == 100000 ? "done" : NULL);
+  relay_promise_resolve (promise, NULL);
   return NULL;
 }
 
 static void
 test_progress (void)
 {
-  ProgressSeen seen = { 0 };
+  g_autoptr(RelayPromise) promise = relay_promise_new ();
+  ProgressSeen seen;
   GThread *thread;
   g_autofree char *text = NULL;
 
-  seen.promise = relay_promise_new ();
-  seen.monotonic = TRUE;
-  g_signal_connect (seen.promise, "notify::progress", G_CALLBACK (on_progress), &seen);
+  progress_seen_watch (&seen, promise);
 
-  thread = g_thread_new ("progress", report_progress, &seen);
-  wait_settled (seen.promise);
+  thread = g_thread_new ("progress", report_progress, promise);
+  wait_settled (promise);
   g_thread_join (thread);
   drain (NULL);
 
@@ -1242,9 +1214,8 @@ test_progress (void)
   g_assert_cmpint (seen.notified, >=, 1);
   g_assert_cmpint (seen.notified, <, 100000);
   g_test_message ("100000 reports, %d notifications", seen.notified);
-  text = relay_promise_dup_progress_text (seen.promise);
+  text = relay_promise_dup_progress_text (promise);
   g_assert_cmpstr (text, ==, "done");
-  g_object_unref (seen.promise);
 }
 
 /* ------------------------------------------------------------------------ */

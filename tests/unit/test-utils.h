@@ -32,3 +32,39 @@ wait_settled (RelayPromise *promise)
     }
   drain (NULL);
 }
+
+/* What a test saw of a promise's notify::progress: how often, on which thread,
+ * and whether the value only grew. */
+typedef struct
+{
+  GThread  *owner;          /* the thread notifications must arrive on */
+  int       notified;
+  double    last;
+  gboolean  monotonic;
+  gboolean  wrong_thread;
+} ProgressSeen;
+
+static inline void
+on_progress_seen (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    data)
+{
+  ProgressSeen *seen = data;
+  double now = relay_promise_get_progress (RELAY_PROMISE (object));
+
+  if (g_thread_self () != seen->owner)
+    seen->wrong_thread = TRUE;
+  if (now < seen->last)
+    seen->monotonic = FALSE;
+  seen->last = now;
+  seen->notified++;
+}
+
+/* Watches @promise's progress; the calling thread is its owner. */
+static inline void
+progress_seen_watch (ProgressSeen *seen,
+                     RelayPromise *promise)
+{
+  *seen = (ProgressSeen) { .owner = g_thread_self (), .monotonic = TRUE };
+  g_signal_connect (promise, "notify::progress", G_CALLBACK (on_progress_seen), seen);
+}
