@@ -42,6 +42,15 @@
  * submitted. The default pool, used by [func@Relay.run_in_thread], is bounded
  * by the number of processors.
  *
+ * ## Workers run below the UI thread
+ *
+ * By default a pool's workers run at %RELAY_WORKER_PRIORITY_UTILITY: nice +10
+ * over the main thread on Linux. A CPU-bound job then never makes the main
+ * loop wait for a processor, even on a busy two-core machine where "one
+ * worker per spare core" leaves no core spare; the job still gets nearly all
+ * the time the UI does not use. Choose another
+ * [property@Relay.Pool:worker-priority] with [ctor@Relay.Pool.new_full].
+ *
  * A worker that runs out of jobs keeps looking for the next one for about
  * 50 µs before it sleeps (one worker at a time, and only on machines with more
  * than one processor), so a steady stream of short jobs costs the submitting
@@ -84,6 +93,14 @@
 
 #include "config.h"
 
+#ifdef __linux__
+# include <errno.h>
+# include <sys/resource.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
+
+#include "relay-enums.h"
 #include "relay-job-private.h"
 #include "relay-pool.h"
 #include "relay-promise-private.h"
@@ -111,6 +128,8 @@ struct _RelayPoolCore
   int              ref_count;    /* atomic */
   guint            max_threads;  /* immutable */
   gboolean         spin;         /* immutable: more than one processor */
+  gboolean         renice;       /* immutable: workers set @nice when they start */
+  int              nice;         /* immutable: the workers' nice value */
 
   int              shut_down;    /* atomic, written under @lock: no job starts any more */
   int              n_queued;     /* atomic, written under @lock: jobs in the queue */
@@ -128,10 +147,11 @@ struct _RelayPoolCore
 
 struct _RelayPool
 {
-  GObject        parent_instance;
+  GObject              parent_instance;
 
-  guint          max_threads;    /* immutable after construction */
-  RelayPoolCore *core;           /* immutable after construction */
+  guint                max_threads;      /* immutable after construction */
+  RelayWorkerPriority  worker_priority;  /* immutable after construction */
+  RelayPoolCore       *core;             /* immutable after construction */
 };
 
 G_DEFINE_FINAL_TYPE (RelayPool, relay_pool, G_TYPE_OBJECT)
@@ -139,6 +159,7 @@ G_DEFINE_FINAL_TYPE (RelayPool, relay_pool, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_MAX_THREADS,
+  PROP_WORKER_PRIORITY,
   N_PROPS
 };
 
@@ -148,14 +169,63 @@ static GPrivate current_core;   /* the pool core whose worker this thread is, if
 
 static gpointer worker_main (gpointer data);
 
+/* The nice value workers of @priority run at, relative to the main thread's
+ * (a pool created on a worker of another pool must not inherit that worker's
+ * lowered priority). Returns FALSE where threads have no nice value of their
+ * own, or to leave the inherited one alone. */
+static gboolean
+worker_nice_for (RelayWorkerPriority  priority,
+                 int                 *nice)
+{
+#ifdef __linux__
+  int base;
+
+  if (priority == RELAY_WORKER_PRIORITY_NORMAL)
+    return FALSE;
+
+  /* On Linux, the "process" getpid() names is the main thread. */
+  errno = 0;
+  base = getpriority (PRIO_PROCESS, (id_t) getpid ());
+  if (base == -1 && errno != 0)
+    base = 0;
+
+  *nice = priority == RELAY_WORKER_PRIORITY_BACKGROUND ? 19 : MIN (base + 10, 19);
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}
+
+/* On a new worker: lowers its CPU priority (never raises it: that needs
+ * privileges, and a thread only starts with a higher nice value when a worker
+ * of a lower-priority pool started it). */
+static void
+apply_worker_nice (RelayPoolCore *core)
+{
+#ifdef __linux__
+  id_t tid = (id_t) syscall (SYS_gettid);
+
+  if (!core->renice)
+    return;
+
+  errno = 0;
+  if (getpriority (PRIO_PROCESS, tid) < core->nice || errno != 0)
+    if (setpriority (PRIO_PROCESS, tid, core->nice) != 0)
+      g_debug ("Cannot set a pool worker's nice value to %d: %s",
+               core->nice, g_strerror (errno));
+#endif
+}
+
 static RelayPoolCore *
-core_new (guint max_threads)
+core_new (guint               max_threads,
+          RelayWorkerPriority priority)
 {
   RelayPoolCore *core = g_new0 (RelayPoolCore, 1);
 
   core->ref_count = 1;
   core->max_threads = max_threads;
   core->spin = g_get_num_processors () > 1;
+  core->renice = worker_nice_for (priority, &core->nice);
   g_mutex_init (&core->lock);
   core->workers = g_ptr_array_new ();
 
@@ -272,6 +342,7 @@ worker_main (gpointer data)
   gboolean may_spin = FALSE;
 
   g_private_set (&current_core, core);
+  apply_worker_nice (core);
 
   relay_mutex_lock (&core->lock);
   while (!g_atomic_int_get (&core->shut_down))
@@ -407,7 +478,7 @@ relay_pool_constructed (GObject *object)
 
   if (self->max_threads == 0)
     self->max_threads = MAX (g_get_num_processors (), 1);
-  self->core = core_new (self->max_threads);
+  self->core = core_new (self->max_threads, self->worker_priority);
 }
 
 static void
@@ -446,6 +517,10 @@ relay_pool_get_property (GObject    *object,
       g_value_set_uint (value, self->max_threads);
       break;
 
+    case PROP_WORKER_PRIORITY:
+      g_value_set_enum (value, self->worker_priority);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -463,6 +538,10 @@ relay_pool_set_property (GObject      *object,
     {
     case PROP_MAX_THREADS:
       self->max_threads = g_value_get_uint (value);
+      break;
+
+    case PROP_WORKER_PRIORITY:
+      self->worker_priority = g_value_get_enum (value);
       break;
 
     default:
@@ -493,12 +572,25 @@ relay_pool_class_init (RelayPoolClass *klass)
                        0, 1024, 0,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * RelayPool:worker-priority:
+   *
+   * The CPU priority the pool's worker threads run at; see
+   * [enum@Relay.WorkerPriority] for the choices and why the default,
+   * %RELAY_WORKER_PRIORITY_UTILITY, runs them below the UI thread.
+   */
+  properties[PROP_WORKER_PRIORITY] =
+    g_param_spec_enum ("worker-priority", NULL, NULL,
+                       RELAY_TYPE_WORKER_PRIORITY, RELAY_WORKER_PRIORITY_UTILITY,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 relay_pool_init (RelayPool *self)
 {
+  self->worker_priority = RELAY_WORKER_PRIORITY_UTILITY;
 }
 
 /**
@@ -506,7 +598,7 @@ relay_pool_init (RelayPool *self)
  * @max_threads: the most jobs to run at once, or 0 for the number of processors
  *
  * Creates a pool that runs up to @max_threads jobs at once, on threads of its
- * own.
+ * own, at %RELAY_WORKER_PRIORITY_UTILITY.
  *
  * Returns: (transfer full): a new pool
  */
@@ -516,6 +608,28 @@ relay_pool_new (guint max_threads)
   g_return_val_if_fail (max_threads <= 1024, NULL);
 
   return g_object_new (RELAY_TYPE_POOL, "max-threads", max_threads, NULL);
+}
+
+/**
+ * relay_pool_new_full:
+ * @max_threads: the most jobs to run at once, or 0 for the number of processors
+ * @priority: the CPU priority of the pool's workers
+ *
+ * Creates a pool like [ctor@Relay.Pool.new] whose workers run at @priority.
+ *
+ * Returns: (transfer full): a new pool
+ */
+RelayPool *
+relay_pool_new_full (guint               max_threads,
+                     RelayWorkerPriority priority)
+{
+  g_return_val_if_fail (max_threads <= 1024, NULL);
+  g_return_val_if_fail (priority <= RELAY_WORKER_PRIORITY_BACKGROUND, NULL);
+
+  return g_object_new (RELAY_TYPE_POOL,
+                       "max-threads", max_threads,
+                       "worker-priority", priority,
+                       NULL);
 }
 
 /**
@@ -615,6 +729,22 @@ relay_pool_get_max_threads (RelayPool *self)
   g_return_val_if_fail (RELAY_IS_POOL (self), 0);
 
   return self->max_threads;
+}
+
+/**
+ * relay_pool_get_worker_priority:
+ * @self: a pool
+ *
+ * Gets [property@Relay.Pool:worker-priority]. Any thread.
+ *
+ * Returns: the CPU priority of the pool's workers
+ */
+RelayWorkerPriority
+relay_pool_get_worker_priority (RelayPool *self)
+{
+  g_return_val_if_fail (RELAY_IS_POOL (self), RELAY_WORKER_PRIORITY_NORMAL);
+
+  return self->worker_priority;
 }
 
 /**

@@ -805,6 +805,56 @@ test_misuse (void)
   g_assert_cmpuint (relay_pool_get_max_threads (relay_pool_get_default ()), ==, g_get_num_processors ());
 }
 
+/* --- worker priority --------------------------------------------------------- */
+
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Returns the worker thread's own nice value. */
+static void
+nice_job (RelayJob *job,
+          gpointer  data)
+{
+  relay_job_return_int (job, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));
+}
+
+static int
+worker_nice (RelayPool *pool)
+{
+  g_autoptr(RelayPromise) promise = relay_pool_run (pool, nice_job, NULL, NULL);
+
+  wait_settled (promise);
+  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_FULFILLED);
+  return relay_promise_get_int (promise);
+}
+
+static void
+test_worker_priority (void)
+{
+  int base = getpriority (PRIO_PROCESS, (id_t) getpid ());
+  g_autoptr(RelayPool) utility = relay_pool_new (1);
+  g_autoptr(RelayPool) normal = relay_pool_new_full (1, RELAY_WORKER_PRIORITY_NORMAL);
+  g_autoptr(RelayPool) background = relay_pool_new_full (1, RELAY_WORKER_PRIORITY_BACKGROUND);
+  RelayWorkerPriority priority;
+
+  g_assert_cmpint (relay_pool_get_worker_priority (utility), ==, RELAY_WORKER_PRIORITY_UTILITY);
+  g_assert_cmpint (relay_pool_get_worker_priority (relay_pool_get_default ()), ==,
+                   RELAY_WORKER_PRIORITY_UTILITY);
+  g_object_get (background, "worker-priority", &priority, NULL);
+  g_assert_cmpint (priority, ==, RELAY_WORKER_PRIORITY_BACKGROUND);
+
+  /* Below the main thread by default, never SCHED_IDLE-low; the main thread
+   * itself is untouched. */
+  g_assert_cmpint (worker_nice (utility), ==, MIN (base + 10, 19));
+  g_assert_cmpint (worker_nice (normal), ==, base);
+  g_assert_cmpint (worker_nice (background), ==, 19);
+  g_assert_cmpint (getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)), ==, base);
+}
+#endif
+
 int
 main (int   argc,
       char *argv[])
@@ -829,6 +879,9 @@ main (int   argc,
   g_test_add_func ("/pool/context-freed-in-flight", test_context_freed_in_flight);
   g_test_add_func ("/pool/no-deadlock", test_no_deadlock);
   g_test_add_func ("/pool/misuse", test_misuse);
+#ifdef __linux__
+  g_test_add_func ("/pool/worker-priority", test_worker_priority);
+#endif
 
   return g_test_run ();
 }
