@@ -1,6 +1,15 @@
-/* relay-promise-private.h: promise internals shared with the combinators and the pool
+/* relay-promise-private.h: the promise's fields and the functions its files and
+ * the pool share
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Which file owns what: relay-promise.c owns the state machine (@state, @flags,
+ * @n_consumers, @reactions, @upstream, settling and cancellation) and creates
+ * @extra; relay-promise-values.c writes @values/@error only through
+ * _relay_promise_settle() and owns PromiseExtra's pointer and errors fields;
+ * relay-promise-progress.c owns PromiseExtra's progress fields;
+ * relay-promise-combinators.c owns @inputs; relay-promise-handlers.c, -timers.c
+ * and -gio.c only add reactions.
  */
 #pragma once
 
@@ -10,6 +19,62 @@
 G_BEGIN_DECLS
 
 typedef struct _RelayReaction RelayReaction;
+
+/* flags, under lock */
+enum {
+  FLAG_HANDLED          = 1 << 0,   /* a reaction was added: a rejection is not "unhandled" */
+  FLAG_REPORTED         = 1 << 1,   /* the unhandled-rejection warning was printed */
+  FLAG_CANCEL_REQUESTED = 1 << 2,   /* settled by relay_promise_cancel() */
+  FLAG_TASK_QUEUED      = 1 << 3,   /* settled_task is on the dispatcher queue */
+  FLAG_FIRST_RUN_DONE   = 1 << 4,   /* settled_task ran once (state notified, rejection checked) */
+};
+
+/* Rarely needed state, allocated on first use so that a plain pending promise
+ * stays small. */
+typedef struct
+{
+  /* progress (relay-promise-progress.c). @fraction and @text are the
+   * delivered values: written on the owner context, @text under lock. */
+  RelayTask      progress_task;   /* holds a reference on @owner while queued */
+  RelayPromise  *owner;           /* borrowed: the promise this belongs to */
+  int            progress_posted; /* atomic: a delivery is queued */
+  guint64        pending_bits;    /* atomic: the latest reported fraction, as bits */
+  char          *pending_text;    /* atomic: the latest reported text, or NULL */
+  int            delivered_ms;    /* atomic: monotonic ms of the last delivery */
+  guint64        fraction_bits;   /* atomic: the delivered fraction, as bits */
+  char          *text;            /* lock */
+
+  GCancellable  *cancellable;     /* lock to create */
+  GPtrArray     *errors;          /* set before settling; immutable after */
+
+  RelayPromise **inputs;          /* lock: combinator inputs (borrowed back links) */
+  guint          n_inputs;
+
+  RelayPromise  *keepalive;       /* owns a pointer value this promise shares */
+  gpointer       pointer;         /* resolve_pointer(): released at finalize */
+  GDestroyNotify pointer_destroy;
+} PromiseExtra;
+
+struct _RelayPromise
+{
+  GObject          parent_instance;
+
+  RelayDispatcher *dispatcher;     /* owned; immutable after construction */
+  RelayTask        settled_task;   /* runs @reactions on the dispatcher */
+
+  GMutex           lock;
+  int              state;          /* written under lock, read atomically anywhere */
+  guint            flags;          /* lock */
+  guint            n_consumers;    /* lock: reactions that count as consumers */
+  guint            n_values;       /* immutable once settled */
+  GValue          *values;         /* immutable once settled */
+  GError          *error;          /* immutable once settled */
+  RelayReaction   *reactions;      /* lock: FIFO of reactions not yet run */
+  RelayReaction   *reactions_tail; /* lock */
+  RelayPromise    *upstream;       /* lock, borrowed: what we wait on (cleared when settled
+                                    * or when it is finalized) */
+  PromiseExtra    *extra;          /* lock to create */
+};
 
 /* What a promise does when it settles: run a handler, settle a derived promise,
  * feed a combinator, wake a waiter. */
@@ -42,6 +107,17 @@ struct _RelayReaction
   gboolean                  consumer;   /* counts as a consumer of the source */
 };
 
+/* relay-promise.c */
+PromiseExtra *_relay_promise_ensure_extra_locked (RelayPromise   *self);
+gboolean      _relay_promise_settle             (RelayPromise     *self,
+                                                 RelayPromiseState state,
+                                                 GValue           *values,
+                                                 guint             n_values,
+                                                 GError           *error,
+                                                 gboolean          cancel);
+void          _relay_promise_notify_progress    (RelayPromise     *self,
+                                                 gboolean          fraction_changed,
+                                                 gboolean          text_changed);
 RelayPromise *_relay_promise_new_for_dispatcher (RelayDispatcher  *dispatcher);
 RelayDispatcher *_relay_promise_get_dispatcher  (RelayPromise     *self);
 void          _relay_promise_add_reaction       (RelayPromise     *self,
@@ -64,5 +140,23 @@ RelayPromise **_relay_promise_alloc_inputs      (RelayPromise     *self,
 void          _relay_promise_set_errors         (RelayPromise     *self,
                                                  GPtrArray        *errors);
 gboolean      _relay_promise_cancel_requested   (RelayPromise     *self);
+
+/* relay-promise-values.c */
+gboolean      _relay_promise_resolve_take       (RelayPromise     *self,
+                                                 GValue           *value);
+GValue       *_relay_values_copy                (const GValue     *values,
+                                                 guint             n_values);
+void          _relay_values_free                (GValue           *values,
+                                                 guint             n_values);
+
+/* relay-promise-progress.c */
+void          _relay_promise_progress_task_func (RelayTask        *task,
+                                                 gboolean          dispatch);
+void          _relay_promise_deliver_progress   (RelayPromise     *self,
+                                                 gboolean          dispatch);
+
+/* relay-promise-handlers.c */
+void          _relay_promise_abandon_derived    (RelayReaction    *reaction,
+                                                 RelayPromise     *source);
 
 G_END_DECLS

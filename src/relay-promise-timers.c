@@ -1,0 +1,141 @@
+/* relay-promise-timers.c: promises that settle when time passes — new_delay and
+ * timeout
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "relay-promise-private.h"
+#include "relay-sync-private.h"
+
+static gboolean
+delay_elapsed (gpointer user_data)
+{
+  relay_promise_resolve_values (user_data, NULL, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * relay_promise_new_delay:
+ * @milliseconds: how long to wait
+ *
+ * Creates a promise that is fulfilled, with no values, once @milliseconds have
+ * passed on the calling thread's thread-default main context (cl-async's
+ * `with-delay`). The timer holds a reference to the promise until it fires.
+ *
+ * Returns: (transfer full): a pending promise
+ */
+RelayPromise *
+relay_promise_new_delay (guint milliseconds)
+{
+  RelayPromise *self = relay_promise_new ();
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autoptr(GSource) source = g_timeout_source_new (milliseconds);
+
+  g_source_set_static_name (source, "[relay] delay");
+  g_source_set_callback (source, delay_elapsed, g_object_ref (self), g_object_unref);
+  g_source_attach (source, context);
+
+  return self;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timeout                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  RelayReaction  parent;
+  GSource       *timer;     /* owned */
+} TimeoutReaction;
+
+static void
+timeout_run (RelayReaction *reaction,
+             RelayPromise  *source)
+{
+  TimeoutReaction *self = (TimeoutReaction *) reaction;
+
+  _relay_promise_settle_from (reaction->derived, source);
+  g_source_destroy (self->timer);
+}
+
+static void
+timeout_free (RelayReaction *reaction)
+{
+  TimeoutReaction *self = (TimeoutReaction *) reaction;
+
+  g_source_destroy (self->timer);
+  g_source_unref (self->timer);
+  g_clear_object (&reaction->derived);
+  g_free (self);
+}
+
+static const RelayReactionClass timeout_class = {
+  .run = timeout_run,
+  .abandon = _relay_promise_abandon_derived,
+  .free = timeout_free,
+  .internal = TRUE,
+};
+
+static gboolean
+timeout_elapsed (gpointer user_data)
+{
+  RelayPromise *derived = user_data;
+  RelayPromise *upstream = NULL;
+
+  relay_mutex_lock (&derived->lock);
+  if (derived->upstream != NULL)
+    upstream = g_object_ref (derived->upstream);
+  relay_mutex_unlock (&derived->lock);
+
+  if (_relay_promise_reject_code (derived, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                  "The operation timed out") &&
+      upstream != NULL)
+    _relay_promise_release_consumer (upstream);
+
+  g_clear_object (&upstream);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * relay_promise_timeout:
+ * @self: a promise
+ * @milliseconds: how long to wait for @self
+ *
+ * Returns a promise that settles like @self, or is rejected with
+ * %G_IO_ERROR_TIMED_OUT if @self has not settled after @milliseconds. On a
+ * timeout, @self is cancelled unless something else consumes it (see
+ * [method@Relay.Promise.cancel]). The timer runs on @self's context. Any thread.
+ *
+ * Returns: (transfer full): a new promise
+ */
+RelayPromise *
+relay_promise_timeout (RelayPromise *self,
+                       guint         milliseconds)
+{
+  TimeoutReaction *reaction;
+  RelayPromise *derived;
+  g_autoptr(GMainContext) context = NULL;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
+
+  derived = _relay_promise_new_for_dispatcher (self->dispatcher);
+  derived->upstream = self;
+
+  reaction = g_new0 (TimeoutReaction, 1);
+  reaction->parent.klass = &timeout_class;
+  reaction->parent.derived = g_object_ref (derived);
+  reaction->parent.back_link = &derived->upstream;
+  reaction->parent.consumer = TRUE;
+  reaction->timer = g_timeout_source_new (milliseconds);
+  g_source_set_static_name (reaction->timer, "[relay] promise timeout");
+  g_source_set_callback (reaction->timer, timeout_elapsed, g_object_ref (derived), g_object_unref);
+
+  context = relay_dispatcher_ref_context (self->dispatcher);
+  if (context != NULL)
+    g_source_attach (reaction->timer, context);
+
+  _relay_promise_add_reaction (self, &reaction->parent);
+
+  return derived;
+}

@@ -1,0 +1,581 @@
+/* relay-promise-values.c: settling with typed values or errors, and reading the
+ * outcome
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The public resolve/reject family and the getters. Everything here goes
+ * through _relay_promise_settle() (relay-promise.c) and reads only fields that
+ * are immutable once the promise has settled.
+ */
+#include "config.h"
+
+#include "relay-error.h"
+#include "relay-promise-private.h"
+#include "relay-sync-private.h"
+
+GValue *
+_relay_values_copy (const GValue *values,
+             guint         n_values)
+{
+  GValue *copy;
+
+  if (n_values == 0)
+    return NULL;
+
+  copy = g_new0 (GValue, n_values);
+  for (guint i = 0; i < n_values; i++)
+    {
+      g_value_init (&copy[i], G_VALUE_TYPE (&values[i]));
+      g_value_copy (&values[i], &copy[i]);
+    }
+
+  return copy;
+}
+
+void
+_relay_values_free (GValue *values,
+             guint   n_values)
+{
+  for (guint i = 0; i < n_values; i++)
+    g_value_unset (&values[i]);
+  g_free (values);
+}
+
+/**
+ * relay_promise_new_resolved:
+ * @value: (nullable): the value, or %NULL for none
+ *
+ * Creates a promise already fulfilled with a copy of @value (or with no values).
+ * Like [ctor@Relay.Promise.new], it belongs to the calling thread's
+ * thread-default main context: its handlers run there.
+ *
+ * Returns: (transfer full): a fulfilled promise
+ */
+RelayPromise *
+relay_promise_new_resolved (const GValue *value)
+{
+  RelayPromise *self = relay_promise_new ();
+
+  relay_promise_resolve (self, value);
+  return self;
+}
+
+/**
+ * relay_promise_new_resolved_values:
+ * @values: (array length=n_values) (nullable): the values
+ * @n_values: the number of values
+ *
+ * Creates a promise already fulfilled with copies of @values. It belongs to
+ * the calling thread's thread-default main context: its handlers run there.
+ *
+ * Returns: (transfer full): a fulfilled promise
+ */
+RelayPromise *
+relay_promise_new_resolved_values (const GValue *values,
+                                   guint         n_values)
+{
+  RelayPromise *self;
+
+  g_return_val_if_fail (values != NULL || n_values == 0, NULL);
+
+  self = relay_promise_new ();
+  relay_promise_resolve_values (self, values, n_values);
+  return self;
+}
+
+/**
+ * relay_promise_new_rejected:
+ * @error: the error
+ *
+ * Creates a promise already rejected with a copy of @error. It belongs to the
+ * calling thread's thread-default main context: its handlers run there, and
+ * so does the unhandled-rejection report if nothing handles it.
+ *
+ * Returns: (transfer full): a rejected promise
+ */
+RelayPromise *
+relay_promise_new_rejected (const GError *error)
+{
+  RelayPromise *self;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  self = relay_promise_new ();
+  relay_promise_reject (self, error);
+  return self;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Settling                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * relay_promise_resolve:
+ * @self: a promise
+ * @value: (nullable): the value, or %NULL to fulfil with no values
+ *
+ * Fulfils @self with a copy of @value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
+ */
+gboolean
+relay_promise_resolve (RelayPromise *self,
+                       const GValue *value)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+  g_return_val_if_fail (value == NULL || G_IS_VALUE (value), FALSE);
+
+  return relay_promise_resolve_values (self, value, value != NULL ? 1 : 0);
+}
+
+/**
+ * relay_promise_resolve_values:
+ * @self: a promise
+ * @values: (array length=n_values) (nullable): the values
+ * @n_values: the number of values
+ *
+ * Fulfils @self with copies of @values, like Common Lisp's `(values ...)`. Any
+ * thread.
+ *
+ * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
+ */
+gboolean
+relay_promise_resolve_values (RelayPromise *self,
+                              const GValue *values,
+                              guint         n_values)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+  g_return_val_if_fail (values != NULL || n_values == 0, FALSE);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+    return FALSE;
+
+  return _relay_promise_settle (self, RELAY_PROMISE_FULFILLED, _relay_values_copy (values, n_values), n_values, NULL, FALSE);
+}
+
+/* Fulfils with one value, taking ownership of @value's contents. */
+gboolean
+_relay_promise_resolve_take (RelayPromise *self,
+              GValue       *value)
+{
+  GValue *values = g_new0 (GValue, 1);
+
+  *values = *value;
+  return _relay_promise_settle (self, RELAY_PROMISE_FULFILLED, values, 1, NULL, FALSE);
+}
+
+#define DEFINE_RESOLVE(suffix, ctype, gtype, setter)                     \
+gboolean                                                                \
+relay_promise_resolve_##suffix (RelayPromise *self,                     \
+                                ctype         value)                    \
+{                                                                       \
+  GValue v = G_VALUE_INIT;                                              \
+                                                                        \
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);                \
+                                                                        \
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)         \
+    return FALSE;                                                       \
+                                                                        \
+  g_value_init (&v, gtype);                                             \
+  setter (&v, value);                                                   \
+  return _relay_promise_resolve_take (self, &v);                                       \
+}
+
+/**
+ * relay_promise_resolve_boolean:
+ * @self: a promise
+ * @value: the value
+ *
+ * Fulfils @self with one %G_TYPE_BOOLEAN value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+DEFINE_RESOLVE (boolean, gboolean, G_TYPE_BOOLEAN, g_value_set_boolean)
+
+/**
+ * relay_promise_resolve_int:
+ * @self: a promise
+ * @value: the value
+ *
+ * Fulfils @self with one %G_TYPE_INT value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+DEFINE_RESOLVE (int, int, G_TYPE_INT, g_value_set_int)
+
+/**
+ * relay_promise_resolve_int64:
+ * @self: a promise
+ * @value: the value
+ *
+ * Fulfils @self with one %G_TYPE_INT64 value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+DEFINE_RESOLVE (int64, gint64, G_TYPE_INT64, g_value_set_int64)
+
+/**
+ * relay_promise_resolve_double:
+ * @self: a promise
+ * @value: the value
+ *
+ * Fulfils @self with one %G_TYPE_DOUBLE value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+DEFINE_RESOLVE (double, double, G_TYPE_DOUBLE, g_value_set_double)
+
+/**
+ * relay_promise_resolve_string:
+ * @self: a promise
+ * @value: (nullable): the string, copied
+ *
+ * Fulfils @self with one %G_TYPE_STRING value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+DEFINE_RESOLVE (string, const char *, G_TYPE_STRING, g_value_set_string)
+
+/**
+ * relay_promise_resolve_object:
+ * @self: a promise
+ * @object: (type GObject) (nullable): the object; the promise takes a reference
+ *
+ * Fulfils @self with one value holding @object (of @object's type). Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+gboolean
+relay_promise_resolve_object (RelayPromise *self,
+                              gpointer      object)
+{
+  GValue v = G_VALUE_INIT;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+  g_return_val_if_fail (object == NULL || G_IS_OBJECT (object), FALSE);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+    return FALSE;
+
+  g_value_init (&v, object != NULL ? G_OBJECT_TYPE (object) : G_TYPE_OBJECT);
+  g_value_set_object (&v, object);
+  return _relay_promise_resolve_take (self, &v);
+}
+
+/**
+ * relay_promise_resolve_pointer:
+ * @self: a promise
+ * @pointer: (nullable): the pointer
+ * @destroy: (nullable): releases @pointer when the promise (and every promise
+ *   that passed the value on) is finalized, or at once if @self was already settled
+ *
+ * Fulfils @self with one %G_TYPE_POINTER value. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self
+ */
+gboolean
+relay_promise_resolve_pointer (RelayPromise   *self,
+                               gpointer        pointer,
+                               GDestroyNotify  destroy)
+{
+  GValue v = G_VALUE_INIT;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+
+  if (destroy != NULL)
+    {
+      relay_mutex_lock (&self->lock);
+      if (self->state == RELAY_PROMISE_PENDING)
+        {
+          PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
+
+          if (extra->pointer_destroy == NULL)
+            {
+              extra->pointer = pointer;
+              extra->pointer_destroy = destroy;
+              destroy = NULL;
+            }
+        }
+      relay_mutex_unlock (&self->lock);
+
+      if (destroy != NULL)    /* already settled, or a racing resolve_pointer won */
+        {
+          destroy (pointer);
+          return FALSE;
+        }
+    }
+
+  g_value_init (&v, G_TYPE_POINTER);
+  g_value_set_pointer (&v, pointer);
+  if (_relay_promise_resolve_take (self, &v))
+    return TRUE;
+
+  return FALSE;
+}
+
+/**
+ * relay_promise_reject:
+ * @self: a promise
+ * @error: the error, copied
+ *
+ * Rejects @self with a copy of @error. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
+ */
+gboolean
+relay_promise_reject (RelayPromise *self,
+                      const GError *error)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+    return FALSE;
+
+  return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, g_error_copy (error), FALSE);
+}
+
+/**
+ * relay_promise_reject_error:
+ * @self: a promise
+ * @error: (transfer full): the error
+ *
+ * Rejects @self with @error, taking ownership of it (it is freed if @self was
+ * already settled). Any thread.
+ *
+ * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
+ */
+gboolean
+relay_promise_reject_error (RelayPromise *self,
+                            GError       *error)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, error, FALSE);
+}
+
+/**
+ * relay_promise_reject_literal:
+ * @self: a promise
+ * @domain: an error domain
+ * @code: an error code
+ * @message: the error message
+ *
+ * Rejects @self with a new error. Any thread.
+ *
+ * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
+ */
+gboolean
+relay_promise_reject_literal (RelayPromise *self,
+                              GQuark        domain,
+                              int           code,
+                              const char   *message)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+  g_return_val_if_fail (domain != 0, FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  return _relay_promise_reject_code (self, domain, code, message);
+}
+
+/**
+ * relay_promise_get_n_values:
+ * @self: a promise
+ *
+ * Counts the values of a fulfilled promise. Any thread.
+ *
+ * Returns: how many values @self was fulfilled with; 0 while pending or if rejected
+ */
+guint
+relay_promise_get_n_values (RelayPromise *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), 0);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_FULFILLED)
+    return 0;
+
+  return self->n_values;
+}
+
+/**
+ * relay_promise_get_value:
+ * @self: a promise
+ * @index: which value, from 0
+ *
+ * Returns one of the values @self was fulfilled with. Any thread; the value
+ * lives as long as @self.
+ *
+ * Returns: (transfer none) (nullable): the value, or %NULL if @self is not
+ *   fulfilled or has no value at @index
+ */
+const GValue *
+relay_promise_get_value (RelayPromise *self,
+                         guint         index)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_FULFILLED || index >= self->n_values)
+    return NULL;
+
+  return &self->values[index];
+}
+
+/**
+ * relay_promise_get_values:
+ * @self: a promise
+ * @n_values: (out): return location for the number of values
+ *
+ * Returns every value @self was fulfilled with, in order. Any thread; the
+ * values live as long as @self.
+ *
+ * Returns: (transfer none) (array length=n_values) (nullable): the values, or
+ *   %NULL if there are none or @self is not fulfilled
+ */
+const GValue *
+relay_promise_get_values (RelayPromise *self,
+                          guint        *n_values)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
+  g_return_val_if_fail (n_values != NULL, NULL);
+
+  *n_values = relay_promise_get_n_values (self);
+  return *n_values > 0 ? self->values : NULL;
+}
+
+/**
+ * relay_promise_get_int:
+ * @self: a fulfilled promise
+ *
+ * The first value of @self, which must hold an int (or a type that transforms
+ * to one). Any thread.
+ *
+ * Returns: the first value as an int, or 0 if there is none
+ */
+int
+relay_promise_get_int (RelayPromise *self)
+{
+  const GValue *value = relay_promise_get_value (self, 0);
+  GValue v = G_VALUE_INIT;
+  int result;
+
+  if (value == NULL)
+    return 0;
+  if (G_VALUE_HOLDS_INT (value))
+    return g_value_get_int (value);
+
+  g_value_init (&v, G_TYPE_INT);
+  if (!g_value_transform (value, &v))
+    {
+      g_critical ("%s: cannot read a %s value as an int",
+                  G_STRFUNC, G_VALUE_TYPE_NAME (value));
+      return 0;
+    }
+  result = g_value_get_int (&v);
+  g_value_unset (&v);
+
+  return result;
+}
+
+/**
+ * relay_promise_get_string:
+ * @self: a fulfilled promise
+ *
+ * Reads the first value of a fulfilled promise as a string. Any thread; the
+ * string lives as long as @self.
+ *
+ * Returns: (nullable) (transfer none): the first value, which must hold a
+ *   string, or %NULL if there is none
+ */
+const char *
+relay_promise_get_string (RelayPromise *self)
+{
+  const GValue *value = relay_promise_get_value (self, 0);
+
+  if (value == NULL)
+    return NULL;
+
+  g_return_val_if_fail (G_VALUE_HOLDS_STRING (value), NULL);
+  return g_value_get_string (value);
+}
+
+/**
+ * relay_promise_get_pointer:
+ * @self: a fulfilled promise
+ *
+ * Reads the first value of a fulfilled promise as a pointer (see
+ * [method@Relay.Promise.resolve_pointer]). Any thread.
+ *
+ * Returns: (nullable) (transfer none): the first value, which must hold a
+ *   pointer, or %NULL if there is none
+ */
+gpointer
+relay_promise_get_pointer (RelayPromise *self)
+{
+  const GValue *value = relay_promise_get_value (self, 0);
+
+  if (value == NULL)
+    return NULL;
+
+  g_return_val_if_fail (G_VALUE_HOLDS_POINTER (value), NULL);
+  return g_value_get_pointer (value);
+}
+
+/**
+ * relay_promise_get_error:
+ * @self: a promise
+ *
+ * Any thread; the error lives as long as @self.
+ *
+ * Returns: (transfer none) (nullable): the error @self was rejected with, or
+ *   %NULL if it is not rejected
+ */
+const GError *
+relay_promise_get_error (RelayPromise *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED)
+    return NULL;
+
+  return self->error;
+}
+
+void
+_relay_promise_set_errors (RelayPromise *self,
+                           GPtrArray    *errors)
+{
+  relay_mutex_lock (&self->lock);
+  if (self->state == RELAY_PROMISE_PENDING)
+    {
+      PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
+
+      g_clear_pointer (&extra->errors, g_ptr_array_unref);
+      extra->errors = g_steal_pointer (&errors);
+    }
+  relay_mutex_unlock (&self->lock);
+
+  g_clear_pointer (&errors, g_ptr_array_unref);
+}
+
+/**
+ * relay_promise_dup_errors:
+ * @self: a promise
+ *
+ * The individual errors behind a %RELAY_ERROR_AGGREGATE rejection from
+ * [func@Relay.Promise.any], one per input, in input order. Any thread.
+ *
+ * Returns: (transfer container) (element-type GLib.Error) (nullable): the
+ *   errors, or %NULL if @self was not rejected by [func@Relay.Promise.any]
+ */
+GPtrArray *
+relay_promise_dup_errors (RelayPromise *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
+
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED ||
+      self->extra == NULL || self->extra->errors == NULL)
+    return NULL;
+
+  return g_ptr_array_ref (self->extra->errors);
+}
