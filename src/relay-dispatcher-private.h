@@ -1,5 +1,5 @@
 /* relay-dispatcher-private.h: the one custom GSource per main context that runs
- * every promise handler
+ * every promise handler, and the only way Relay's other threads reach a context
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -18,28 +18,39 @@ typedef struct _RelayTask RelayTask;
  * @dispatch: %TRUE when called from the dispatcher on its context's thread;
  *   %FALSE when the context is gone and the task must only release what it holds
  *
- * Every task is handed to its function exactly once.
+ * Every queued task is handed to its function exactly once, and may be posted
+ * again from inside it.
  */
 typedef void (*RelayTaskFunc) (RelayTask *task,
                                gboolean   dispatch);
 
-/* Embed this at the start of a struct and post it. The dispatcher owns the
- * task from relay_dispatcher_post() until it calls @func. */
+/* Embed this in a struct and post it. @next is non-NULL exactly while the task
+ * is queued, so a task knows whether it is queued: relay_dispatcher_post() of a
+ * queued task does nothing and returns FALSE. The dispatcher owns the task
+ * from a successful post until it calls @func. */
 struct _RelayTask
 {
-  RelayTask     *next;
+  RelayTask     *next;    /* atomic: NULL unless queued */
   RelayTaskFunc  func;
 };
 
-RelayDispatcher *relay_dispatcher_get_for_context    (GMainContext    *context);
-RelayDispatcher *relay_dispatcher_get_thread_default (void);
-RelayDispatcher *relay_dispatcher_ref                (RelayDispatcher *self);
-void             relay_dispatcher_unref              (RelayDispatcher *self);
-GMainContext    *relay_dispatcher_ref_context        (RelayDispatcher *self);
-GMainContext    *relay_dispatcher_peek_context       (RelayDispatcher *self);
-void             relay_dispatcher_post               (RelayDispatcher *self,
-                                                      RelayTask       *task);
+/* Users (promises) pin the dispatcher's context: it is not finalized while
+ * any user holds the dispatcher, as a GTask keeps its context. */
+RelayDispatcher *relay_dispatcher_acquire                (GMainContext    *context);
+RelayDispatcher *relay_dispatcher_acquire_thread_default (void);
+RelayDispatcher *relay_dispatcher_acquire_again          (RelayDispatcher *self);
+void             relay_dispatcher_release                (RelayDispatcher *self);
+GMainContext    *relay_dispatcher_get_context            (RelayDispatcher *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayDispatcher, relay_dispatcher_unref)
+gboolean         relay_dispatcher_post                   (RelayDispatcher *self,
+                                                          RelayTask       *task);
+void             relay_dispatcher_attach_source          (RelayDispatcher *self,
+                                                          GSource         *source);
+void             relay_dispatcher_destroy_source         (RelayDispatcher *self,
+                                                          GSource         *source);
+gboolean         relay_dispatcher_is_dispatching         (RelayDispatcher *self);
+
+/* For the benchmarks: how many times any dispatcher's wake-up was written. */
+guint64          _relay_dispatcher_get_n_wakeups         (void);
 
 G_END_DECLS

@@ -4,110 +4,146 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Promises never get a GSource or a file descriptor of their own. Any thread may
- * post a task (a handler to run, a promise whose handlers are due, a progress
- * report to deliver) to the dispatcher of a context. Posting is a lock-free push
- * onto a stack; only the push that finds the stack empty wakes the context, by
- * writing to the dispatcher's own eventfd, which its GSource polls. So a
- * thousand promises settling in a burst cost one wake-up, and a posting thread
+ * post a task (a promise whose handlers are due, a progress report to deliver,
+ * a timer to attach) to the dispatcher of a context. Posting is a lock-free
+ * push onto a stack. Only a push that finds the stack empty while the owner is
+ * not dispatching wakes the context, by writing to the dispatcher's eventfd,
+ * which its GSource polls; so a thousand promises settling in a burst cost one
+ * wake-up, a chain settling inside a dispatch costs none, and a posting thread
  * never calls into GLib's main-context machinery: it cannot take the context's
- * lock, and cannot race the source's finalization when the context goes away. The dispatch function
- * takes the whole stack at once, reverses it into FIFO order and runs it in a
- * loop. Tasks posted while it runs (a chained promise settling, say) are picked
- * up by the same loop, so a chain of a million `then`s needs no stack at all.
+ * lock. The dispatch function takes the whole stack at once, reverses it into
+ * FIFO order and runs it in a loop. Tasks posted while it runs (a chained
+ * promise settling, say) are picked up by the same loop, so a chain of a
+ * million `then`s needs no stack at all. Each dispatch runs for at most the
+ * context's budget (relay_main_context_set_dispatch_budget()), then lets the
+ * main loop breathe and continues on the next iteration.
  *
- * Lifetime: the dispatcher is a small refcounted struct that promises hold. The
- * GSource holds a reference to it, and the context holds the GSource, never the
- * other way round: promises do not keep a context alive. When the context is
- * finalized, the source's finalize marks the dispatcher dead and hands every
- * queued task its func with dispatch = FALSE, so it releases what it holds and no
- * handler ever runs for a context that is gone. Later posts are released the same
- * way by the posting thread.
+ * A task knows whether it is queued: its @next is non-NULL exactly while it is
+ * (the bottom of the stack points at TASK_END). Posting a queued task again
+ * does nothing, so no node can ever be linked twice.
+ *
+ * Other threads never touch the context itself: timers and other sources a
+ * promise needs are attached and destroyed by the owner thread, through tasks
+ * posted here (relay_dispatcher_attach_source()).
+ *
+ * Lifetime. Promises are the dispatcher's users; while it has any, it holds a
+ * reference to its context, as a GTask holds its context: a promise never
+ * outlives the context its handlers run on. The GSource holds the dispatcher,
+ * the context holds the GSource. When the context is finalized, GLib destroys
+ * the source, and the destroy notify of its callback data marks the dispatcher
+ * dead and forgets it in the registry. That notify runs before GLib frees the
+ * context's memory (its sources are finalized only after that), so a new
+ * context allocated at the same address can never find the old dispatcher.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <unistd.h>
-#ifdef __linux__
-# include <sys/eventfd.h>
-#endif
 #include <glib-unix.h>
 
 #include "relay-dispatcher-private.h"
+#include "relay-promise.h"
 #include "relay-sync-private.h"
 
-/* How long one dispatch may run before it lets the main loop breathe; the rest
- * of the queue continues on the next iteration. */
-#define DISPATCH_BUDGET_USEC 4000
+#if defined(__linux__) && !defined(RELAY_WAKE_PIPE)
+# include <sys/eventfd.h>
+# define RELAY_WAKE_EVENTFD 1
+#endif
+
+/* The default budget of one dispatch. */
+#define DEFAULT_BUDGET_USEC 4000
+
+/* The bottom of a stack or list of queued tasks: non-NULL, so that a queued
+ * task's @next is never NULL. */
+#define TASK_END ((RelayTask *) &task_end)
+static const int task_end;
 
 struct _RelayDispatcher
 {
-  int           ref_count;   /* atomic */
+  int           ref_count;   /* atomic: the source's callback, caches, and one
+                              * while @n_users > 0 */
+  int           n_users;     /* atomic: promises; while > 0 @context is referenced */
   RelayTask    *head;        /* atomic: lock-free stack of posted tasks, newest first */
+  GThread      *dispatching; /* atomic: the owner thread, while in the dispatch loop */
   int           dead;        /* atomic: set once, when the context is finalized */
+  guint         budget_usec; /* atomic: how long one dispatch may run; 0: no limit */
 
-  /* Immutable after creation; used as an identity, dereferenced only under @lock
-   * while @source is set. */
-  GMainContext *context;
+  GMainContext *context;     /* immutable; referenced while @n_users > 0 */
 
-  /* The wake-up: written by the post that makes the queue non-empty, polled by
-   * the source. Owned by this struct, so a post after the context died writes
-   * into a descriptor nobody polls, harmlessly. @wake_fds[1] == -1 for an eventfd. */
+  /* The wake-up: written by a post that makes the queue non-empty while the
+   * owner may be asleep, polled by the source. Owned by this struct, so a
+   * post after the context died writes into a descriptor nobody polls. On
+   * Linux an eventfd (@wake_fds[1] == -1), elsewhere a pipe. */
   int           wake_fds[2];
 
-  GMutex        lock;        /* guards @source */
-  GSource      *source;      /* borrowed: the context owns it; NULL once dead */
-
   /* Only touched by the thread dispatching the source. */
+  GSource      *source;      /* borrowed: the context owns it */
+  gpointer      wake_tag;
   RelayTask    *backlog;     /* FIFO remainder of a batch cut short by the budget */
 };
 
 typedef struct
 {
   GSource          source;
-  RelayDispatcher *dispatcher;
-  gpointer         wake_tag;
+  RelayDispatcher *dispatcher;   /* borrowed: valid until the source is destroyed */
 } RelayDispatcherSource;
 
 static GMutex      registry_lock;
 static GHashTable *registry;    /* GMainContext* → RelayDispatcher* (borrowed), registry_lock */
 
-static GPrivate thread_default_cache = G_PRIVATE_INIT ((GDestroyNotify) relay_dispatcher_unref);
+static gsize n_wakeups;         /* atomic */
 
-RelayDispatcher *
-relay_dispatcher_ref (RelayDispatcher *self)
+static void
+dispatcher_unref (RelayDispatcher *self)
 {
-  g_atomic_int_inc (&self->ref_count);
-  return self;
-}
-
-void
-relay_dispatcher_unref (RelayDispatcher *self)
-{
+  relay_tsan_release (self);
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
+  relay_tsan_acquire (self);
 
   g_assert (g_atomic_pointer_get (&self->head) == NULL);
   close (self->wake_fds[0]);
   if (self->wake_fds[1] >= 0)
     close (self->wake_fds[1]);
-  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
+static RelayDispatcher *
+dispatcher_ref (RelayDispatcher *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayDispatcher, dispatcher_unref)
+
+/* Reverses a stack (newest first) into a FIFO list; both end with TASK_END. */
 static RelayTask *
 reverse_tasks (RelayTask *task)
 {
-  RelayTask *reversed = NULL;
+  RelayTask *reversed = TASK_END;
 
-  while (task != NULL)
+  while (task != TASK_END && task != NULL)
     {
       RelayTask *next = task->next;
+
       task->next = reversed;
       reversed = task;
       task = next;
     }
 
   return reversed;
+}
+
+/* Unlinks the first task of a FIFO list, marking it not queued. */
+static RelayTask *
+pop_task (RelayTask **list)
+{
+  RelayTask *task = *list;
+
+  *list = task->next == TASK_END ? NULL : task->next;
+  g_atomic_pointer_set (&task->next, NULL);
+  return task;
 }
 
 static void
@@ -117,6 +153,7 @@ wake_signal (RelayDispatcher *self)
   int fd = self->wake_fds[1] >= 0 ? self->wake_fds[1] : self->wake_fds[0];
   ssize_t r;
 
+  g_atomic_pointer_add (&n_wakeups, 1);
   do
     r = write (fd, &one, self->wake_fds[1] >= 0 ? 1 : sizeof one);
   while (r < 0 && errno == EINTR);
@@ -131,20 +168,30 @@ wake_acknowledge (RelayDispatcher *self)
 
   do
     r = read (self->wake_fds[0], buffer, self->wake_fds[1] >= 0 ? sizeof buffer : sizeof (guint64));
-  while (r > 0 && self->wake_fds[1] >= 0);
+  while ((r > 0 && self->wake_fds[1] >= 0) || (r < 0 && errno == EINTR));
 }
 
-/* Hand every task in @list its func with dispatch = FALSE. */
+/* Hands every task in the FIFO @list its func with dispatch = FALSE. */
 static void
 release_tasks (RelayTask *list)
 {
-  while (list != NULL)
+  while (list != NULL && list != TASK_END)
     {
-      RelayTask *next = list->next;
-      list->next = NULL;
-      list->func (list, FALSE);
-      list = next;
+      RelayTask *task = pop_task (&list);
+
+      task->func (task, FALSE);
     }
+}
+
+/* Takes every posted task off the stack, oldest first, or NULL. */
+static RelayTask *
+take_posted (RelayDispatcher *self)
+{
+  RelayTask *stack = g_atomic_pointer_exchange (&self->head, NULL);
+
+  /* Acquire pairs with the release in relay_dispatcher_post(): the tasks'
+   * contents are visible here. */
+  return stack != NULL ? reverse_tasks (stack) : NULL;
 }
 
 static gboolean
@@ -153,68 +200,45 @@ dispatcher_source_dispatch (GSource     *source,
                             gpointer     user_data)
 {
   RelayDispatcher *self = ((RelayDispatcherSource *) source)->dispatcher;
+  guint budget = g_atomic_int_get (&self->budget_usec);
   gint64 deadline;
 
-  /* Acknowledge the wake-up before taking the queue: a post that lands after
-   * the exchange below finds the stack empty and wakes us again; a post that
-   * lands before it is taken by it. Either way nothing is lost. */
-  wake_acknowledge (self);
+  /* Acknowledge a wake-up before taking the queue: a post that lands after
+   * the exchange below finds the stack empty and wakes us again (or sees us
+   * dispatching, and we look again before we leave). */
+  if (g_source_query_unix_fd (source, self->wake_tag) & G_IO_IN)
+    wake_acknowledge (self);
   g_source_set_ready_time (source, -1);
 
-  deadline = g_get_monotonic_time () + DISPATCH_BUDGET_USEC;
+  /* Posts made while we dispatch need no wake-up: the loop below or the check
+   * after it sees them. Sequentially consistent, as the poster's read. */
+  g_atomic_pointer_set (&self->dispatching, g_thread_self ());
+  deadline = budget > 0 ? g_get_monotonic_time () + budget : G_MAXINT64;
 
   for (;;)
     {
-      RelayTask *task = self->backlog;
+      RelayTask *task;
 
-      if (task == NULL)
-        {
-          /* Acquire pairs with the release in relay_dispatcher_post(): the
-           * task's contents are visible here. */
-          task = reverse_tasks (g_atomic_pointer_exchange (&self->head, NULL));
-          if (task == NULL)
-            break;
-        }
+      if (self->backlog == NULL && (self->backlog = take_posted (self)) == NULL)
+        break;
 
-      self->backlog = task->next;
-      task->next = NULL;
+      task = pop_task (&self->backlog);
       task->func (task, TRUE);
 
       /* Checked after every task: one slow handler (a Python one waiting for
        * the GIL, say) must not hold the loop for the rest of the queue. */
       if (g_get_monotonic_time () >= deadline)
-        {
-          /* Out of time: let other sources run and continue next iteration. */
-          g_source_set_ready_time (source, 0);
-          break;
-        }
+        break;
     }
 
+  g_atomic_pointer_set (&self->dispatching, NULL);
+
+  /* Out of time, or a post raced the end of the loop (it saw us dispatching
+   * and did not wake the context): continue on the next iteration. */
+  if (self->backlog != NULL || g_atomic_pointer_get (&self->head) != NULL)
+    g_source_set_ready_time (source, 0);
+
   return G_SOURCE_CONTINUE;
-}
-
-static void
-dispatcher_source_finalize (GSource *source)
-{
-  RelayDispatcher *self = ((RelayDispatcherSource *) source)->dispatcher;
-  RelayTask *backlog;
-
-  /* The context is being finalized (nothing else destroys this source). */
-  g_mutex_lock (&registry_lock);
-  if (registry != NULL && g_hash_table_lookup (registry, self->context) == self)
-    g_hash_table_remove (registry, self->context);
-  g_mutex_unlock (&registry_lock);
-
-  relay_mutex_lock (&self->lock);
-  self->source = NULL;
-  g_atomic_int_set (&self->dead, TRUE);
-  relay_mutex_unlock (&self->lock);
-
-  backlog = g_steal_pointer (&self->backlog);
-  release_tasks (backlog);
-  release_tasks (reverse_tasks (g_atomic_pointer_exchange (&self->head, NULL)));
-
-  relay_dispatcher_unref (self);
 }
 
 static gboolean
@@ -222,14 +246,44 @@ dispatcher_source_check (GSource *source)
 {
   RelayDispatcherSource *self = (RelayDispatcherSource *) source;
 
-  return (g_source_query_unix_fd (source, self->wake_tag) & G_IO_IN) != 0;
+  return (g_source_query_unix_fd (source, self->dispatcher->wake_tag) & G_IO_IN) != 0;
 }
 
 static GSourceFuncs dispatcher_source_funcs = {
   .check = dispatcher_source_check,
   .dispatch = dispatcher_source_dispatch,
-  .finalize = dispatcher_source_finalize,
 };
+
+/* Never called: the source's callback only carries the dispatcher, so that
+ * its destroy notify tells us when the context goes. */
+static gboolean
+dispatcher_source_callback (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The source is being destroyed, which only happens when its context is
+ * finalized, and before GLib frees the context's memory. */
+static void
+dispatcher_context_finalized (gpointer data)
+{
+  RelayDispatcher *self = data;
+
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL && g_hash_table_lookup (registry, self->context) == self)
+    g_hash_table_remove (registry, self->context);
+  g_mutex_unlock (&registry_lock);
+
+  g_atomic_int_set (&self->dead, TRUE);
+
+  /* Nothing is queued normally (users keep the context alive, and queued
+   * tasks hold users); release anything anyway. A post that lands after
+   * this sees @dead and releases its own. */
+  release_tasks (g_steal_pointer (&self->backlog));
+  release_tasks (take_posted (self));
+
+  dispatcher_unref (self);
+}
 
 static RelayDispatcher *
 dispatcher_new (GMainContext *context)
@@ -237,11 +291,11 @@ dispatcher_new (GMainContext *context)
   RelayDispatcher *self = g_new0 (RelayDispatcher, 1);
   RelayDispatcherSource *source;
 
-  self->ref_count = 1;   /* the caller's */
+  self->ref_count = 1;   /* the source callback's */
   self->context = context;
-  g_mutex_init (&self->lock);
+  self->budget_usec = DEFAULT_BUDGET_USEC;
 
-#ifdef __linux__
+#ifdef RELAY_WAKE_EVENTFD
   self->wake_fds[0] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   self->wake_fds[1] = -1;
   if (self->wake_fds[0] < 0)
@@ -257,62 +311,90 @@ dispatcher_new (GMainContext *context)
 
   source = (RelayDispatcherSource *) g_source_new (&dispatcher_source_funcs,
                                                    sizeof (RelayDispatcherSource));
-  source->dispatcher = relay_dispatcher_ref (self);
-  source->wake_tag = g_source_add_unix_fd ((GSource *) source, self->wake_fds[0], G_IO_IN);
+  source->dispatcher = self;
+  self->source = (GSource *) source;
+  self->wake_tag = g_source_add_unix_fd ((GSource *) source, self->wake_fds[0], G_IO_IN);
   g_source_set_static_name ((GSource *) source, "[relay] promise dispatcher");
   g_source_set_priority ((GSource *) source, G_PRIORITY_DEFAULT);
   g_source_set_can_recurse ((GSource *) source, FALSE);
-  self->source = (GSource *) source;
+  g_source_set_callback ((GSource *) source, dispatcher_source_callback,
+                         self, dispatcher_context_finalized);
 
+  /* The owner may dispatch the source as soon as it is attached; the atomic
+   * set orders everything above before it (GLib's own hand-off through the
+   * context lock is invisible to ThreadSanitizer). */
+  g_atomic_int_set (&self->dead, FALSE);
   g_source_attach ((GSource *) source, context);
   g_source_unref ((GSource *) source);    /* the context owns it now */
 
   return self;
 }
 
+/* Adds a user to @self, which the caller knows to be alive, whose context the
+ * caller holds a reference to (or another user of @self does). */
+static RelayDispatcher *
+add_user (RelayDispatcher *self)
+{
+  if (g_atomic_int_add (&self->n_users, 1) == 0)
+    {
+      g_main_context_ref (self->context);
+      dispatcher_ref (self);
+    }
+
+  return self;
+}
+
 /*
- * relay_dispatcher_get_for_context:
+ * relay_dispatcher_acquire:
  * @context: a main context the caller holds a reference to
  *
- * Returns: (transfer full): the dispatcher of @context, created on first use.
+ * Returns @context's dispatcher, created on first use, with a user reference:
+ * the dispatcher keeps @context alive until relay_dispatcher_release().
+ *
+ * Returns: (transfer full): the dispatcher of @context
  */
 RelayDispatcher *
-relay_dispatcher_get_for_context (GMainContext *context)
+relay_dispatcher_acquire (GMainContext *context)
 {
   RelayDispatcher *self;
 
   g_mutex_lock (&registry_lock);
+  relay_tsan_acquire (&registry_lock);
 
   if (registry == NULL)
     registry = g_hash_table_new (NULL, NULL);
 
+  /* An entry is removed before its context's memory is freed, so an entry
+   * found for a live context is that context's own. */
   self = g_hash_table_lookup (registry, context);
   if (self == NULL || g_atomic_int_get (&self->dead))
     {
       self = dispatcher_new (context);
       g_hash_table_replace (registry, context, self);
     }
-  else
-    {
-      relay_dispatcher_ref (self);
-    }
+  add_user (self);
 
+  relay_tsan_release (&registry_lock);
   g_mutex_unlock (&registry_lock);
 
   return self;
 }
 
+/* Each thread's last thread-default dispatcher (a plain reference, not a
+ * user: it does not keep the context alive). */
+static GPrivate thread_default_cache = G_PRIVATE_INIT ((GDestroyNotify) dispatcher_unref);
+
 /*
- * relay_dispatcher_get_thread_default:
+ * relay_dispatcher_acquire_thread_default:
  *
- * The dispatcher of the calling thread's thread-default main context (the
- * global default context if none was pushed). Cached per thread, since every
- * promise creation asks for it.
+ * relay_dispatcher_acquire() for the calling thread's thread-default main
+ * context (the global default context if none was pushed). Cached per
+ * thread, since every promise creation asks for it.
  *
- * Returns: (transfer full): a dispatcher
+ * Returns: (transfer full): a dispatcher, with a user reference
  */
 RelayDispatcher *
-relay_dispatcher_get_thread_default (void)
+relay_dispatcher_acquire_thread_default (void)
 {
   GMainContext *context = g_main_context_get_thread_default ();
   RelayDispatcher *cached = g_private_get (&thread_default_cache);
@@ -321,39 +403,52 @@ relay_dispatcher_get_thread_default (void)
   if (context == NULL)
     context = g_main_context_default ();
 
-  /* A dead dispatcher may share the address of a new context; @dead rules it out. */
+  /* The thread holds @context (it pushed it, or it is the global default),
+   * so it is alive. A dead cached dispatcher may share its address: @dead,
+   * set before that memory was freed, rules it out. */
   if (cached != NULL && cached->context == context && !g_atomic_int_get (&cached->dead))
-    return relay_dispatcher_ref (cached);
+    return add_user (cached);
 
-  self = relay_dispatcher_get_for_context (context);
-  g_private_replace (&thread_default_cache, relay_dispatcher_ref (self));
+  self = relay_dispatcher_acquire (context);
+  g_private_replace (&thread_default_cache, dispatcher_ref (self));
 
   return self;
 }
 
-/* Returns: (transfer full) (nullable): the context, or %NULL once it is gone */
-GMainContext *
-relay_dispatcher_ref_context (RelayDispatcher *self)
+/* Returns: (transfer full): another user reference to @self, whose caller
+ * already holds one (a derived promise of a promise on @self, say) */
+RelayDispatcher *
+relay_dispatcher_acquire_again (RelayDispatcher *self)
 {
-  GMainContext *context = NULL;
-
-  relay_mutex_lock (&self->lock);
-  if (self->source != NULL && !g_source_is_destroyed (self->source))
-    {
-      context = g_source_get_context (self->source);
-      if (context != NULL)
-        g_main_context_ref (context);
-    }
-  relay_mutex_unlock (&self->lock);
-
-  return context;
+  g_atomic_int_inc (&self->n_users);
+  return self;
 }
 
-/* Returns: (transfer none): the context, as an identity; it may be gone */
+/* Drops a user reference; the last one lets the context go. Any thread. */
+void
+relay_dispatcher_release (RelayDispatcher *self)
+{
+  if (!g_atomic_int_dec_and_test (&self->n_users))
+    return;
+
+  g_main_context_unref (self->context);
+  dispatcher_unref (self);
+}
+
+/* Returns: (transfer none): the context; valid while the caller holds a user
+ * reference */
 GMainContext *
-relay_dispatcher_peek_context (RelayDispatcher *self)
+relay_dispatcher_get_context (RelayDispatcher *self)
 {
   return self->context;
+}
+
+/* Whether the calling thread is inside this dispatcher's dispatch (a handler
+ * runs on the owner right now). */
+gboolean
+relay_dispatcher_is_dispatching (RelayDispatcher *self)
+{
+  return g_atomic_pointer_get (&self->dispatching) == (gpointer) g_thread_self ();
 }
 
 /*
@@ -363,29 +458,175 @@ relay_dispatcher_peek_context (RelayDispatcher *self)
  * Queues @task to run on the dispatcher's context, after every task posted
  * before it. Any thread. If the context is gone, @task is released at once on
  * the calling thread.
+ *
+ * Returns: %TRUE if @task was queued; %FALSE if it already was (the caller
+ *   keeps whatever it meant to hand over)
  */
-void
+gboolean
 relay_dispatcher_post (RelayDispatcher *self,
                        RelayTask       *task)
 {
   RelayTask *old_head;
+
+  /* Claim the task: only one post can move it from idle to queued. */
+  if (!g_atomic_pointer_compare_and_exchange (&task->next, NULL, TASK_END))
+    return FALSE;
 
   /* Release ordering (the CAS is sequentially consistent) publishes the task's
    * contents to the dispatching thread. */
   do
     {
       old_head = g_atomic_pointer_get (&self->head);
-      task->next = old_head;
+      g_atomic_pointer_set (&task->next, old_head != NULL ? old_head : TASK_END);
     }
   while (!g_atomic_pointer_compare_and_exchange (&self->head, old_head, task));
 
-  /* Only the post that made the queue non-empty pays for the wake-up. */
-  if (old_head == NULL)
+  /* Only the post that made the queue non-empty pays for the wake-up, and
+   * not even that one while the owner dispatches: it looks at the queue
+   * again before it leaves (both sequentially consistent). */
+  if (old_head == NULL && g_atomic_pointer_get (&self->dispatching) == NULL)
     wake_signal (self);
 
-  /* Dead: finalize drained the queue after setting @dead, so whoever pushed
-   * after that drains it (both sequentially consistent: a push that sees @dead
-   * still unset was taken by finalize's drain). */
+  /* Dead: the teardown drained the queue after setting @dead, so whoever
+   * pushed after that drains it. */
   if (g_atomic_int_get (&self->dead))
-    release_tasks (reverse_tasks (g_atomic_pointer_exchange (&self->head, NULL)));
+    release_tasks (take_posted (self));
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sources attached and destroyed by the owner                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  RelayTask        task;
+  RelayDispatcher *dispatcher;   /* a user reference */
+  GSource         *source;       /* owned */
+  gboolean         destroy;
+} SourceTask;
+
+static void
+source_task_func (RelayTask *task,
+                  gboolean   dispatch)
+{
+  SourceTask *self = (SourceTask *) task;
+
+  if (dispatch && self->destroy)
+    g_source_destroy (self->source);
+  else if (dispatch && !g_source_is_destroyed (self->source))
+    g_source_attach (self->source, self->dispatcher->context);
+
+  g_source_unref (self->source);
+  relay_dispatcher_release (self->dispatcher);
+  g_free (self);
+}
+
+static void
+post_source_task (RelayDispatcher *self,
+                  GSource         *source,
+                  gboolean         destroy)
+{
+  SourceTask *task = g_new0 (SourceTask, 1);
+
+  task->task.func = source_task_func;
+  task->dispatcher = relay_dispatcher_acquire_again (self);
+  task->source = g_source_ref (source);
+  task->destroy = destroy;
+  relay_dispatcher_post (self, &task->task);
+}
+
+/*
+ * relay_dispatcher_attach_source:
+ * @source: a source not attached anywhere, e.g. a timeout source (whose
+ *   expiry counts from its creation, not from the attach)
+ *
+ * Attaches @source to the dispatcher's context from the owner thread, after
+ * every task posted before. Any thread; the caller must hold a user reference.
+ * A source destroyed before its turn is not attached.
+ */
+void
+relay_dispatcher_attach_source (RelayDispatcher *self,
+                                GSource         *source)
+{
+  post_source_task (self, source, FALSE);
+}
+
+/* Destroys @source (given to relay_dispatcher_attach_source()) from the owner
+ * thread. Any thread. */
+void
+relay_dispatcher_destroy_source (RelayDispatcher *self,
+                                 GSource         *source)
+{
+  if (relay_dispatcher_is_dispatching (self))
+    g_source_destroy (source);
+  else
+    post_source_task (self, source, TRUE);
+}
+
+guint64
+_relay_dispatcher_get_n_wakeups (void)
+{
+  return (guint64) g_atomic_pointer_get (&n_wakeups);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public: the dispatch budget                                              */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * relay_main_context_set_dispatch_budget:
+ * @context: (nullable): a main context, or %NULL for the global default one
+ * @budget_usec: how long, in microseconds, Relay may run handlers in one
+ *   iteration of @context; 0 for no limit
+ *
+ * Sets how long Relay's dispatcher may run promise handlers (and deliver
+ * progress) in one iteration of @context before it returns to the main loop.
+ * The rest of the queue continues on the next iteration, after the context's
+ * other sources had their turn: a flood of settled promises then never holds
+ * a GTK main loop for longer than the budget, and frames keep being drawn.
+ * One handler that runs longer than the budget is not interrupted; the
+ * budget is checked after every handler. The default is 4000 µs (a quarter
+ * of a 60 Hz frame).
+ *
+ * The setting lasts as long as @context. Any thread.
+ */
+void
+relay_main_context_set_dispatch_budget (GMainContext *context,
+                                        guint         budget_usec)
+{
+  RelayDispatcher *self;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  self = relay_dispatcher_acquire (context);
+  g_atomic_int_set (&self->budget_usec, budget_usec);
+  relay_dispatcher_release (self);
+}
+
+/**
+ * relay_main_context_get_dispatch_budget:
+ * @context: (nullable): a main context, or %NULL for the global default one
+ *
+ * Gets the budget set with [func@Relay.main_context_set_dispatch_budget].
+ * Any thread.
+ *
+ * Returns: the dispatch budget of @context, in microseconds; 0 for no limit
+ */
+guint
+relay_main_context_get_dispatch_budget (GMainContext *context)
+{
+  RelayDispatcher *self;
+  guint budget;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  self = relay_dispatcher_acquire (context);
+  budget = g_atomic_int_get (&self->budget_usec);
+  relay_dispatcher_release (self);
+
+  return budget;
 }

@@ -1,55 +1,57 @@
-/* relay-job-private.h: what the pool needs to know about a job
+/* relay-job-private.h: what a runner (the pool) needs to know about a job
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A RelayJob is the unit of work: a function, its data and the promise it
+ * settles. It knows nothing of pools. Whoever runs it (RelayPool, see
+ * relay-pool.c) queues it by @next, runs it on a worker with _relay_job_run(),
+ * and gives it hooks for relay_job_wait() while it runs.
  */
 #pragma once
 
 #include "relay-job.h"
-#include "relay-pool.h"
 
 G_BEGIN_DECLS
 
-/* What relay_pool_run() queues: the work, not yet bound to a RelayJob. */
-typedef struct _RelayJobRequest RelayJobRequest;
-
-/* A pool's shared state, which outlives the RelayPool while its workers run. */
-typedef struct _RelayPoolCore RelayPoolCore;
-
-struct _RelayJobRequest
+/* The runner's side of relay_job_wait(): a job is about to block waiting for
+ * another promise, and is done waiting. */
+typedef struct
 {
-  RelayJobRequest *next;       /* the pool's queue */
-  RelayPromise   *promise;     /* owned */
-  RelayJobFunc    func;
-  gpointer        user_data;
-  GDestroyNotify  destroy;
-};
+  void (*begin_wait) (gpointer runner);
+  void (*end_wait)   (gpointer runner);
+} RelayJobRunnerFuncs;
 
-/* A RelayJob is bound to one request while its function runs on a worker;
- * each worker reuses its RelayJob for the next request unless someone kept a
- * reference to it. */
 struct _RelayJob
 {
-  GObject         parent_instance;
+  GObject                    parent_instance;
 
-  /* Worker thread only; set while bound to a request. */
-  RelayPromise   *promise;     /* owned */
-  RelayPoolCore  *pool;        /* borrowed: held by the worker running the job */
-  RelayJobFunc    func;
-  gpointer        user_data;
-  GDestroyNotify  destroy;
-  gboolean        returned;
+  RelayJob                  *next;         /* the runner's queue, under its lock */
+  RelayPromise              *promise;      /* owned; immutable */
+
+  /* Set at creation; released once, when the function returned or the job
+   * was cancelled before it ran. */
+  RelayJobFunc               func;
+  gpointer                   user_data;
+  GDestroyNotify             destroy;
+
+  /* While the function runs, on its worker. */
+  GThread                   *thread;       /* atomic: the worker, NULL otherwise */
+  gboolean                   returned;     /* worker only */
+  int                        done;         /* atomic: the function returned or never will */
+  const RelayJobRunnerFuncs *runner_funcs;
+  gpointer                   runner;
 };
 
-RelayJobRequest *_relay_job_request_new    (RelayPromise    *promise,
-                                            RelayJobFunc     func,
-                                            gpointer         user_data,
-                                            GDestroyNotify   destroy);
-void             _relay_job_request_cancel (RelayJobRequest *request,
-                                            const char      *message);
-void             _relay_job_run_request    (RelayPoolCore   *pool,
-                                            RelayJobRequest *request);
-
-void      _relay_pool_begin_wait      (RelayPoolCore  *pool);
-void      _relay_pool_end_wait        (RelayPoolCore  *pool);
+RelayJob *_relay_job_new    (RelayPromise              *promise,
+                             RelayJobFunc               func,
+                             gpointer                   user_data,
+                             GDestroyNotify             destroy);
+void      _relay_job_run    (RelayJob                  *self,
+                             const RelayJobRunnerFuncs *runner_funcs,
+                             gpointer                   runner);
+void      _relay_job_cancel (RelayJob                  *self,
+                             GQuark                     domain,
+                             int                        code,
+                             const char                *message);
 
 G_END_DECLS

@@ -33,12 +33,12 @@
  * }
  * ```
  *
- * Every method may be called only while the job function runs: from the job's
- * own worker thread, except [method@Relay.Job.get_cancellable] and
- * [method@Relay.Job.is_cancelled], which any thread may call meanwhile. Once
- * the function has returned, the job is done and its methods report a
- * critical. (A worker reuses its RelayJob for the next job unless a reference
- * to it was kept.)
+ * The `relay_job_return_*()` functions and [method@Relay.Job.wait] may be
+ * called only from the job function, on its worker thread; calling them
+ * anywhere else, or after the function returned, reports a critical and does
+ * nothing. [method@Relay.Job.get_cancellable], [method@Relay.Job.is_cancelled]
+ * and [method@Relay.Job.set_progress] work from any thread, for as long as
+ * the job exists. Each job is its own object, created for one run.
  */
 
 #include "config.h"
@@ -51,7 +51,15 @@
 
 G_DEFINE_FINAL_TYPE (RelayJob, relay_job, G_TYPE_OBJECT)
 
-static void release_data (RelayJob *self);
+static void
+release_data (RelayJob *self)
+{
+  GDestroyNotify destroy = g_steal_pointer (&self->destroy);
+
+  self->func = NULL;
+  if (destroy != NULL)
+    destroy (g_steal_pointer (&self->user_data));
+}
 
 static void
 relay_job_finalize (GObject *object)
@@ -80,82 +88,53 @@ relay_job_init (RelayJob *self)
 {
 }
 
-RelayJobRequest *
-_relay_job_request_new (RelayPromise   *promise,
-                        RelayJobFunc    func,
-                        gpointer        user_data,
-                        GDestroyNotify  destroy)
+/* A job for @func that settles @promise; nothing runs it yet. */
+RelayJob *
+_relay_job_new (RelayPromise   *promise,
+                RelayJobFunc    func,
+                gpointer        user_data,
+                GDestroyNotify  destroy)
 {
-  RelayJobRequest *request = g_new (RelayJobRequest, 1);
+  RelayJob *self = g_object_new (RELAY_TYPE_JOB, NULL);
 
-  request->next = NULL;
-  request->promise = g_object_ref (promise);
-  request->func = func;
-  request->user_data = user_data;
-  request->destroy = destroy;
+  self->promise = g_object_ref (promise);
+  self->func = func;
+  self->user_data = user_data;
+  self->destroy = destroy;
 
-  return request;
+  return self;
 }
 
-/* The request will never run: reject its promise, release its data. */
+/* The job will never run: reject its promise, release its data. */
 void
-_relay_job_request_cancel (RelayJobRequest *request,
-                           const char      *message)
+_relay_job_cancel (RelayJob   *self,
+                   GQuark      domain,
+                   int         code,
+                   const char *message)
 {
-  relay_promise_reject_literal (request->promise, G_IO_ERROR, G_IO_ERROR_CANCELLED, message);
-  if (request->destroy != NULL)
-    request->destroy (request->user_data);
-  g_object_unref (request->promise);
-  g_free (request);
+  relay_promise_reject_literal (self->promise, domain, code, message);
+  release_data (self);
+  g_atomic_int_set (&self->done, TRUE);
 }
 
-static void
-release_data (RelayJob *self)
-{
-  GDestroyNotify destroy = g_steal_pointer (&self->destroy);
-
-  self->func = NULL;
-  if (destroy != NULL)
-    destroy (g_steal_pointer (&self->user_data));
-}
-
-/* Each worker thread's RelayJob, reused from one request to the next. */
-static GPrivate worker_job = G_PRIVATE_INIT (g_object_unref);
-
-/* Whether @self is bound to a request (its function is running). */
-static gboolean
-job_is_running (RelayJob *self)
-{
-  return self->promise != NULL;
-}
-
-/* On a worker thread: binds @request (consumed) to this thread's RelayJob and
- * runs it. */
+/* On a worker thread: runs the function (unless the promise was cancelled
+ * while the job was queued), then releases the job's data there. */
 void
-_relay_job_run_request (RelayPoolCore   *pool,
-                        RelayJobRequest *request)
+_relay_job_run (RelayJob                  *self,
+                const RelayJobRunnerFuncs *runner_funcs,
+                gpointer                   runner)
 {
-  RelayJob *self = g_private_get (&worker_job);
-
-  /* Someone kept the last one (a binding's wrapper, say): it is theirs now. */
-  if (self == NULL || g_atomic_int_get ((int *) &G_OBJECT (self)->ref_count) != 1)
-    {
-      self = g_object_new (RELAY_TYPE_JOB, NULL);
-      g_private_replace (&worker_job, self);
-    }
-
-  self->pool = pool;
-  self->promise = request->promise;
-  self->func = request->func;
-  self->user_data = request->user_data;
-  self->destroy = request->destroy;
-  self->returned = FALSE;
-  g_free (request);
-
-  /* Cancelled while queued: never start. */
   if (relay_promise_is_pending (self->promise))
     {
+      self->runner_funcs = runner_funcs;
+      self->runner = runner;
+      g_atomic_pointer_set (&self->thread, g_thread_self ());
+
       self->func (self, self->user_data);
+
+      g_atomic_pointer_set (&self->thread, NULL);
+      self->runner_funcs = NULL;
+      self->runner = NULL;
 
       if (!self->returned)
         _relay_promise_reject_code (self->promise, RELAY_ERROR, RELAY_ERROR_NO_RESULT,
@@ -164,17 +143,24 @@ _relay_job_run_request (RelayPoolCore   *pool,
 
   /* The job's data is released on the worker, as soon as the job is done. */
   release_data (self);
-  g_clear_object (&self->promise);
-  self->pool = NULL;
+  g_atomic_int_set (&self->done, TRUE);
+}
+
+/* Whether the calling thread is running @self's function. */
+static gboolean
+job_is_running_here (RelayJob *self)
+{
+  return g_atomic_pointer_get (&self->thread) == (gpointer) g_thread_self ();
 }
 
 static gboolean
 begin_return (RelayJob   *self,
               const char *strfunc)
 {
-  if (!job_is_running (self))
+  if (!job_is_running_here (self))
     {
-      g_critical ("%s: the job is not running; call it from the job function", strfunc);
+      g_critical ("%s: the job is not running on this thread; call it from the job function",
+                  strfunc);
       return FALSE;
     }
 
@@ -448,15 +434,14 @@ relay_job_has_returned (RelayJob *self)
  * @self: a job
  *
  * The cancellable that is cancelled when the job's promise is cancelled (or the
- * pool shuts down before the job could start). Any thread.
+ * pool shuts down before the job could start). Any thread, at any time.
  *
- * Returns: (transfer none): the cancellable
+ * Returns: (transfer none): the cancellable, valid as long as the job
  */
 GCancellable *
 relay_job_get_cancellable (RelayJob *self)
 {
   g_return_val_if_fail (RELAY_IS_JOB (self), NULL);
-  g_return_val_if_fail (job_is_running (self), NULL);
 
   return relay_promise_get_cancellable (self->promise);
 }
@@ -465,7 +450,7 @@ relay_job_get_cancellable (RelayJob *self)
  * relay_job_is_cancelled:
  * @self: a job
  *
- * Cheap enough to call in a tight loop. Any thread.
+ * Cheap enough to call in a tight loop. Any thread, at any time.
  *
  * Returns: whether the job's promise was cancelled
  */
@@ -473,7 +458,6 @@ gboolean
 relay_job_is_cancelled (RelayJob *self)
 {
   g_return_val_if_fail (RELAY_IS_JOB (self), FALSE);
-  g_return_val_if_fail (job_is_running (self), FALSE);
 
   return relay_promise_get_state (self->promise) == RELAY_PROMISE_REJECTED &&
          _relay_promise_cancel_requested (self->promise);
@@ -496,7 +480,6 @@ relay_job_set_progress (RelayJob   *self,
                         const char *text)
 {
   g_return_if_fail (RELAY_IS_JOB (self));
-  g_return_if_fail (job_is_running (self));
 
   relay_promise_report_progress (self->promise, fraction, text);
 }
@@ -526,13 +509,13 @@ relay_job_wait (RelayJob      *self,
   gboolean fulfilled;
 
   g_return_val_if_fail (RELAY_IS_JOB (self), FALSE);
-  g_return_val_if_fail (job_is_running (self), FALSE);
+  g_return_val_if_fail (job_is_running_here (self), FALSE);
   g_return_val_if_fail (RELAY_IS_PROMISE (promise), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  _relay_pool_begin_wait (self->pool);
+  self->runner_funcs->begin_wait (self->runner);
   fulfilled = relay_promise_wait (promise, relay_job_get_cancellable (self), error);
-  _relay_pool_end_wait (self->pool);
+  self->runner_funcs->end_wait (self->runner);
 
   return fulfilled;
 }

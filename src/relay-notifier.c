@@ -138,6 +138,7 @@ typedef struct
   gpointer           user_data;      /* lock */
   GDestroyNotify     destroy;        /* lock */
   gboolean           released;       /* lock: user data already released */
+  gboolean           in_callback;    /* lock: the callback is running */
 } NotifierSource;
 
 struct _RelayNotifier
@@ -181,9 +182,10 @@ notifier_source_release_data (NotifierSource *source)
     destroy (user_data);
 }
 
-/* On the owner, before it may block: ready if there are triggers to deliver,
- * else armed, so that the next trigger wakes the context. (Destroy and the
- * last unref make the source ready through its ready time instead.) */
+/* On the owner, before it may block: ready if there are triggers to deliver
+ * (or a destroy or last unref to clean up after), else armed, so that the
+ * next trigger wakes the context. Destroy and the last unref from another
+ * thread wake the context without its lock (g_main_context_wakeup()). */
 static gboolean
 notifier_source_prepare (GSource *gsource,
                          gint    *timeout)
@@ -192,6 +194,10 @@ notifier_source_prepare (GSource *gsource,
   int state = g_atomic_int_get (&source->state);
 
   *timeout = -1;
+
+  /* Destroyed, or orphaned before it fired: dispatch cleans up. */
+  if ((state & STATE_DESTROYED) || ((state & STATE_ORPHANED) && !(state & STATE_FIRED)))
+    return TRUE;
 
   if ((state & COUNT_MASK) != 0 && g_atomic_int_get (&source->streaming))
     {
@@ -213,8 +219,10 @@ static gboolean
 notifier_source_check (GSource *gsource)
 {
   NotifierSource *source = (NotifierSource *) gsource;
+  int state = g_atomic_int_get (&source->state);
 
-  return (g_atomic_int_get (&source->state) & COUNT_MASK) != 0;
+  return (state & (COUNT_MASK | STATE_DESTROYED)) != 0 ||
+         ((state & STATE_ORPHANED) && !(state & STATE_FIRED));
 }
 
 static gboolean
@@ -253,7 +261,13 @@ notifier_source_dispatch (GSource     *gsource,
   g_atomic_int_set (&source->streaming, n_triggers > 1);
 
   if (source->func != NULL)
-    source->func (n_triggers, source->user_data);
+    {
+      /* A destroy (or last unref) from inside the callback leaves the data
+       * to us: it is released below, after the callback returned. */
+      source->in_callback = TRUE;
+      source->func (n_triggers, source->user_data);
+      source->in_callback = FALSE;
+    }
 
   if (repeating && !(g_atomic_int_get (&source->state) & (STATE_DESTROYED | STATE_ORPHANED)))
     {
@@ -337,7 +351,7 @@ relay_notifier_finalize (GObject *object)
    * is what lets a worker trigger and drop the last reference. */
   old_state = g_atomic_int_or (&self->source->state, STATE_ORPHANED);
   if (!(old_state & (STATE_FIRED | STATE_DESTROYED)))
-    g_source_set_ready_time ((GSource *) self->source, 0);
+    g_main_context_wakeup (self->context);
 
   relay_tsan_release (self->source);    /* see notifier_source_finalize() */
   g_source_unref ((GSource *) self->source);
@@ -578,8 +592,11 @@ relay_notifier_trigger (RelayNotifier *self)
  *
  * Detaches the notifier from its context: later triggers return %FALSE, and the
  * callback does not start again once this returns. The user data is released
- * on the context's thread: now if called there while the context is being
- * iterated, otherwise at the context's next dispatch (or when it is finalized).
+ * on the context's thread, exactly once: at once if called there while the
+ * context is being iterated; after the callback returned if called from the
+ * callback itself; otherwise at the context's next iteration (or when it is
+ * finalized). From another thread this wakes the context without taking its
+ * lock.
  *
  * Safe from any thread and idempotent. Triggers made before but not yet
  * delivered are dropped.
@@ -605,6 +622,14 @@ relay_notifier_destroy (RelayNotifier *self)
       return;
     }
 
+  /* Called from the callback itself: dispatch releases the data once the
+   * callback returned, and removes the source. */
+  if (source->in_callback)
+    {
+      g_rec_mutex_unlock (&source->lock);
+      return;
+    }
+
   owner = g_main_context_is_owner (self->context);
   if (owner)
     notifier_source_release_data (source);
@@ -614,7 +639,7 @@ relay_notifier_destroy (RelayNotifier *self)
   if (owner)
     g_source_destroy ((GSource *) source);
   else
-    g_source_set_ready_time ((GSource *) source, 0);    /* let the owner clean up */
+    g_main_context_wakeup (self->context);    /* the owner cleans up, lock-free */
 }
 
 /**

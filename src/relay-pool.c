@@ -37,9 +37,13 @@
  * ## Bound and reuse
  *
  * A pool runs at most [property@Relay.Pool:max-threads] jobs at once, on
- * threads of its own that it starts when jobs need them and then keeps and
- * reuses, however many jobs are queued. Jobs start in the order they were
- * submitted. The default pool, used by [func@Relay.run_in_thread], is bounded
+ * threads of its own, however many jobs are queued. Jobs start in the order
+ * they were submitted. A job that is queued gets a thread when none is idle
+ * or spinning and fewer than max-threads jobs run (one more per job blocked
+ * in [method@Relay.Job.wait], see below): the pool grows on demand up to that
+ * bound, and each thread is reused for job after job. A thread that has
+ * waited [property@Relay.Pool:idle-timeout] (15 s by default) without a job
+ * exits, so a pool that goes quiet gives its threads back. The default pool, used by [func@Relay.run_in_thread], is bounded
  * by the number of processors.
  *
  * ## Workers run below the UI thread
@@ -68,7 +72,8 @@
  *
  * [method@Relay.Pool.shutdown] (also run when the last reference is dropped)
  * rejects every queued job with %G_IO_ERROR_CANCELLED without running it, waits
- * for the running jobs to return, and stops the threads. Later
+ * for the running jobs to return, and stops the threads. Every call waits,
+ * including calls made at the same time from several threads. Later
  * [method@Relay.Pool.run] calls return promises rejected with %G_IO_ERROR_CLOSED.
  * A job's user data is released on its worker once it returned, or by shutdown
  * if it never ran. Handlers never run on a main context that was finalized.
@@ -109,12 +114,17 @@
 /* How long a worker that ran out of jobs keeps looking before it sleeps. */
 #define SPIN_USEC 50
 
+/* How long an idle worker waits for a job before its thread exits. */
+#define DEFAULT_IDLE_TIMEOUT_MS 15000
+
+typedef struct _RelayPoolCore RelayPoolCore;
 typedef struct _Worker Worker;
 
+/* Each worker frees its own struct when its thread exits. */
 struct _Worker
 {
   RelayPoolCore *core;
-  GThread       *thread;
+  GThread       *thread;         /* core lock: joined by shutdown, or detached on retiring */
   GCond          cond;
   gboolean       woken;          /* core lock */
   Worker        *next_idle;      /* core lock */
@@ -130,19 +140,24 @@ struct _RelayPoolCore
   gboolean         spin;         /* immutable: more than one processor */
   gboolean         renice;       /* immutable: workers set @nice when they start */
   int              nice;         /* immutable: the workers' nice value */
+  guint            idle_timeout_ms; /* atomic */
 
   int              shut_down;    /* atomic, written under @lock: no job starts any more */
   int              n_queued;     /* atomic, written under @lock: jobs in the queue */
+  int              n_threads;    /* atomic, written under @lock: live worker threads */
 
   GMutex           lock;
-  RelayJobRequest *head;         /* lock: the queue, oldest first */
-  RelayJobRequest *tail;         /* lock */
-  GPtrArray       *workers;      /* lock: every Worker started, freed with the core */
+  GCond            joined_cond;  /* lock: @joined became TRUE */
+  RelayJob        *head;         /* lock: the queue, oldest first (references) */
+  RelayJob        *tail;         /* lock */
+  GPtrArray       *threads;      /* lock: the GThread of every worker not retired */
   Worker          *idle;         /* lock: sleeping workers, most recent first */
   int              n_busy;       /* atomic, written under @lock: jobs running (or
                                   * blocked in relay_job_wait()) on a worker */
   guint            n_spinning;   /* lock: workers looking for a job without sleeping */
   guint            n_waiting;    /* lock: jobs blocked in relay_job_wait() */
+  gboolean         joining;      /* lock: a shutdown took @threads to join them */
+  gboolean         joined;       /* lock: every worker has exited */
 };
 
 struct _RelayPool
@@ -151,6 +166,7 @@ struct _RelayPool
 
   guint                max_threads;      /* immutable after construction */
   RelayWorkerPriority  worker_priority;  /* immutable after construction */
+  guint                pending_idle_timeout_ms; /* set before the core exists */
   RelayPoolCore       *core;             /* immutable after construction */
 };
 
@@ -160,6 +176,7 @@ enum {
   PROP_0,
   PROP_MAX_THREADS,
   PROP_WORKER_PRIORITY,
+  PROP_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -226,8 +243,10 @@ core_new (guint               max_threads,
   core->max_threads = max_threads;
   core->spin = g_get_num_processors () > 1;
   core->renice = worker_nice_for (priority, &core->nice);
+  core->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
   g_mutex_init (&core->lock);
-  core->workers = g_ptr_array_new ();
+  g_cond_init (&core->joined_cond);
+  core->threads = g_ptr_array_new ();
 
   return core;
 }
@@ -250,14 +269,8 @@ core_unref (RelayPoolCore *core)
   /* Every worker has exited (each held a reference) and the queue is empty
    * (shutdown emptied it, and nothing queues after shutdown). */
   g_assert (core->head == NULL);
-  for (guint i = 0; i < core->workers->len; i++)
-    {
-      Worker *worker = g_ptr_array_index (core->workers, i);
-
-      g_cond_clear (&worker->cond);
-      g_free (worker);
-    }
-  g_ptr_array_unref (core->workers);
+  g_ptr_array_unref (core->threads);
+  g_cond_clear (&core->joined_cond);
   g_mutex_clear (&core->lock);
   g_free (core);
 }
@@ -291,29 +304,30 @@ wake_locked (RelayPoolCore *core)
       worker->woken = TRUE;
       g_cond_signal (&worker->cond);
     }
-  else if (core->workers->len < bound_locked (core))
+  else if ((guint) core->n_threads < bound_locked (core))
     {
       worker = g_new0 (Worker, 1);
       worker->core = core_ref (core);   /* the thread's */
       g_cond_init (&worker->cond);
-      g_ptr_array_add (core->workers, worker);
+      g_atomic_int_set (&core->n_threads, core->n_threads + 1);
       worker->thread = g_thread_new ("relay-worker", worker_main, worker);
+      g_ptr_array_add (core->threads, worker->thread);
     }
 }
 
 /* Lock held, queue not empty. */
-static RelayJobRequest *
+static RelayJob *
 pop_locked (RelayPoolCore *core)
 {
-  RelayJobRequest *request = core->head;
+  RelayJob *job = core->head;
 
-  core->head = request->next;
+  core->head = job->next;
   if (core->head == NULL)
     core->tail = NULL;
-  request->next = NULL;
+  job->next = NULL;
   g_atomic_int_set (&core->n_queued, core->n_queued - 1);
 
-  return request;
+  return job;
 }
 
 /* Without the lock: watches the queue for up to SPIN_USEC. A steady stream
@@ -334,12 +348,48 @@ spin_for_work (RelayPoolCore *core)
   while (g_get_monotonic_time () < deadline);
 }
 
+static void runner_begin_wait (gpointer runner);
+static void runner_end_wait   (gpointer runner);
+
+static const RelayJobRunnerFuncs runner_funcs = {
+  .begin_wait = runner_begin_wait,
+  .end_wait = runner_end_wait,
+};
+
+/* Lock held: sleeps until woken; FALSE if the idle timeout passed first and
+ * the worker left the idle list to retire. */
+static gboolean
+idle_wait_locked (RelayPoolCore *core,
+                  Worker        *worker)
+{
+  guint timeout_ms = g_atomic_int_get (&core->idle_timeout_ms);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  worker->woken = FALSE;
+  worker->next_idle = core->idle;
+  core->idle = worker;
+
+  while (!worker->woken)
+    if (!relay_cond_wait_until (&worker->cond, &core->lock, deadline) && !worker->woken)
+      {
+        Worker **link = &core->idle;
+
+        /* Retire: nobody can wake us once we are off the idle list. */
+        while (*link != worker)
+          link = &(*link)->next_idle;
+        *link = worker->next_idle;
+        return FALSE;
+      }
+
+  return TRUE;
+}
+
 static gpointer
 worker_main (gpointer data)
 {
   Worker *worker = data;
   RelayPoolCore *core = worker->core;
-  gboolean may_spin = FALSE;
+  gboolean may_spin = FALSE, retired = FALSE;
 
   g_private_set (&current_core, core);
   apply_worker_nice (core);
@@ -349,13 +399,14 @@ worker_main (gpointer data)
     {
       if (core->head != NULL && (guint) core->n_busy < bound_locked (core))
         {
-          RelayJobRequest *request = pop_locked (core);
+          RelayJob *job = pop_locked (core);
 
           g_atomic_int_set (&core->n_busy, core->n_busy + 1);
           wake_locked (core);   /* more jobs queued: get another worker going */
           relay_mutex_unlock (&core->lock);
 
-          _relay_job_run_request (core, request);
+          _relay_job_run (job, &runner_funcs, core);
+          g_object_unref (job);
 
           relay_mutex_lock (&core->lock);
           g_atomic_int_set (&core->n_busy, core->n_busy - 1);
@@ -373,17 +424,25 @@ worker_main (gpointer data)
           core->n_spinning--;
           may_spin = FALSE;
         }
+      else if (!idle_wait_locked (core, worker))
+        {
+          retired = TRUE;
+          g_ptr_array_remove_fast (core->threads, worker->thread);
+          break;
+        }
       else
         {
-          worker->woken = FALSE;
-          worker->next_idle = core->idle;
-          core->idle = worker;
-          while (!worker->woken)
-            relay_cond_wait (&worker->cond, &core->lock);
           may_spin = FALSE;
         }
     }
+  g_atomic_int_set (&core->n_threads, core->n_threads - 1);
   relay_mutex_unlock (&core->lock);
+
+  /* A retired thread detaches itself; the others are joined by shutdown. */
+  if (retired)
+    g_thread_unref (worker->thread);
+  g_cond_clear (&worker->cond);
+  g_free (worker);
 
   g_private_set (&current_core, NULL);
   core_unref (core);
@@ -391,10 +450,10 @@ worker_main (gpointer data)
   return NULL;
 }
 
-/* Queues @request (consumed) unless the pool was shut down. */
+/* Queues @job (a reference is taken) unless the pool was shut down. */
 static gboolean
-core_push (RelayPoolCore   *core,
-           RelayJobRequest *request)
+core_push (RelayPoolCore *core,
+           RelayJob      *job)
 {
   relay_mutex_lock (&core->lock);
   if (g_atomic_int_get (&core->shut_down))
@@ -403,11 +462,12 @@ core_push (RelayPoolCore   *core,
       return FALSE;
     }
 
+  g_object_ref (job);
   if (core->tail != NULL)
-    core->tail->next = request;
+    core->tail->next = job;
   else
-    core->head = request;
-  core->tail = request;
+    core->head = job;
+  core->tail = job;
   g_atomic_int_set (&core->n_queued, core->n_queued + 1);
   wake_locked (core);
   relay_mutex_unlock (&core->lock);
@@ -415,57 +475,80 @@ core_push (RelayPoolCore   *core,
   return TRUE;
 }
 
-/* Stops taking jobs, rejects the queued ones in order, wakes the sleeping
- * workers so they exit, then waits for the threads if @join. Without @join
- * (on a worker of this very pool) the threads finish their jobs and exit on
- * their own. */
+/* Stops taking jobs, rejects the queued ones in order and wakes the sleeping
+ * workers so they exit. Then, if @wait, returns only once every worker has
+ * exited, whichever call of several does the joining. Without @wait (on a
+ * worker of this very pool, which cannot wait for itself) the threads finish
+ * their jobs and exit on their own. */
 static void
 core_shutdown (RelayPoolCore *core,
-               gboolean       join)
+               gboolean       wait)
 {
-  RelayJobRequest *queued;
+  RelayJob *queued = NULL;
+  GPtrArray *threads = NULL;
 
   relay_mutex_lock (&core->lock);
-  if (g_atomic_int_get (&core->shut_down))
+  if (!g_atomic_int_get (&core->shut_down))
     {
-      relay_mutex_unlock (&core->lock);
-      return;
-    }
-  g_atomic_int_set (&core->shut_down, TRUE);   /* no more threads start */
+      g_atomic_int_set (&core->shut_down, TRUE);   /* no more threads start */
 
-  queued = g_steal_pointer (&core->head);
-  core->tail = NULL;
-  g_atomic_int_set (&core->n_queued, 0);
+      queued = g_steal_pointer (&core->head);
+      core->tail = NULL;
+      g_atomic_int_set (&core->n_queued, 0);
 
-  /* Busy and spinning workers see the flag on their own. */
-  while (core->idle != NULL)
-    {
-      Worker *worker = core->idle;
+      /* Busy and spinning workers see the flag on their own. */
+      while (core->idle != NULL)
+        {
+          Worker *worker = core->idle;
 
-      core->idle = worker->next_idle;
-      worker->woken = TRUE;
-      g_cond_signal (&worker->cond);
+          core->idle = worker->next_idle;
+          worker->woken = TRUE;
+          g_cond_signal (&worker->cond);
+        }
     }
 
+  /* The first call that may wait joins; later ones wait for it. */
+  if (!core->joining)
+    {
+      core->joining = TRUE;
+      threads = g_steal_pointer (&core->threads);
+      core->threads = g_ptr_array_new ();
+    }
   relay_mutex_unlock (&core->lock);
 
   while (queued != NULL)
     {
-      RelayJobRequest *request = queued;
+      RelayJob *job = queued;
 
-      queued = request->next;
-      _relay_job_request_cancel (request, "The pool was shut down before the job started");
+      queued = job->next;
+      job->next = NULL;
+      _relay_job_cancel (job, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                         "The pool was shut down before the job started");
+      g_object_unref (job);
     }
 
-  /* With @shut_down set no worker is added, so the list is stable unlocked. */
-  for (guint i = 0; i < core->workers->len; i++)
+  if (threads != NULL)
     {
-      Worker *worker = g_ptr_array_index (core->workers, i);
+      for (guint i = 0; i < threads->len; i++)
+        {
+          if (wait)
+            g_thread_join (g_ptr_array_index (threads, i));
+          else
+            g_thread_unref (g_ptr_array_index (threads, i));   /* detached */
+        }
+      g_ptr_array_unref (threads);
 
-      if (join)
-        g_thread_join (worker->thread);
-      else
-        g_thread_unref (worker->thread);   /* detached */
+      relay_mutex_lock (&core->lock);
+      core->joined = TRUE;
+      g_cond_broadcast (&core->joined_cond);
+      relay_mutex_unlock (&core->lock);
+    }
+  else if (wait)
+    {
+      relay_mutex_lock (&core->lock);
+      while (!core->joined)
+        relay_cond_wait (&core->joined_cond, &core->lock);
+      relay_mutex_unlock (&core->lock);
     }
 }
 
@@ -479,6 +562,7 @@ relay_pool_constructed (GObject *object)
   if (self->max_threads == 0)
     self->max_threads = MAX (g_get_num_processors (), 1);
   self->core = core_new (self->max_threads, self->worker_priority);
+  self->core->idle_timeout_ms = self->pending_idle_timeout_ms;
 }
 
 static void
@@ -521,6 +605,10 @@ relay_pool_get_property (GObject    *object,
       g_value_set_enum (value, self->worker_priority);
       break;
 
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, relay_pool_get_idle_timeout (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -542,6 +630,10 @@ relay_pool_set_property (GObject      *object,
 
     case PROP_WORKER_PRIORITY:
       self->worker_priority = g_value_get_enum (value);
+      break;
+
+    case PROP_IDLE_TIMEOUT:
+      relay_pool_set_idle_timeout (self, g_value_get_uint (value));
       break;
 
     default:
@@ -584,6 +676,19 @@ relay_pool_class_init (RelayPoolClass *klass)
                        RELAY_TYPE_WORKER_PRIORITY, RELAY_WORKER_PRIORITY_UTILITY,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * RelayPool:idle-timeout:
+   *
+   * How long, in milliseconds, a worker thread with nothing to do waits for a
+   * job before it exits (15000 by default). A pool that goes quiet thus gives
+   * its threads back; the next job starts one again. May be changed at any
+   * time; it applies from the next wait.
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL,
+                       0, G_MAXUINT, DEFAULT_IDLE_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -591,6 +696,7 @@ static void
 relay_pool_init (RelayPool *self)
 {
   self->worker_priority = RELAY_WORKER_PRIORITY_UTILITY;
+  self->pending_idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
 }
 
 /**
@@ -673,23 +779,16 @@ relay_pool_run (RelayPool      *self,
                 GDestroyNotify  destroy)
 {
   RelayPromise *promise;
-  RelayJobRequest *request;
+  g_autoptr(RelayJob) job = NULL;
 
   g_return_val_if_fail (RELAY_IS_POOL (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
   promise = relay_promise_new ();
-  request = _relay_job_request_new (promise, func, user_data, destroy);
+  job = _relay_job_new (promise, func, user_data, destroy);
 
-  if (!core_push (self->core, request))
-    {
-      relay_promise_reject_literal (promise, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                                    "The pool was shut down");
-      if (destroy != NULL)
-        destroy (user_data);
-      g_object_unref (request->promise);
-      g_free (request);
-    }
+  if (!core_push (self->core, job))
+    _relay_job_cancel (job, G_IO_ERROR, G_IO_ERROR_CLOSED, "The pool was shut down");
 
   return promise;
 }
@@ -748,6 +847,65 @@ relay_pool_get_worker_priority (RelayPool *self)
 }
 
 /**
+ * relay_pool_get_idle_timeout:
+ * @self: a pool
+ *
+ * Gets [property@Relay.Pool:idle-timeout]. Any thread.
+ *
+ * Returns: how long an idle worker waits before it exits, in milliseconds
+ */
+guint
+relay_pool_get_idle_timeout (RelayPool *self)
+{
+  g_return_val_if_fail (RELAY_IS_POOL (self), 0);
+
+  if (self->core == NULL)
+    return self->pending_idle_timeout_ms;
+  return g_atomic_int_get (&self->core->idle_timeout_ms);
+}
+
+/**
+ * relay_pool_set_idle_timeout:
+ * @self: a pool
+ * @timeout_ms: how long an idle worker waits for a job before it exits, in
+ *   milliseconds
+ *
+ * Sets [property@Relay.Pool:idle-timeout]. Any thread.
+ */
+void
+relay_pool_set_idle_timeout (RelayPool *self,
+                             guint      timeout_ms)
+{
+  g_return_if_fail (RELAY_IS_POOL (self));
+
+  if (self->core == NULL)
+    {
+      self->pending_idle_timeout_ms = timeout_ms;
+      return;
+    }
+
+  if ((guint) g_atomic_int_exchange (&self->core->idle_timeout_ms, timeout_ms) != timeout_ms)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * relay_pool_get_n_threads:
+ * @self: a pool
+ *
+ * Counts the pool's worker threads: those running jobs and those waiting
+ * for one (until their [property@Relay.Pool:idle-timeout]). Any thread.
+ *
+ * Returns: how many worker threads the pool has (a snapshot)
+ */
+guint
+relay_pool_get_n_threads (RelayPool *self)
+{
+  g_return_val_if_fail (RELAY_IS_POOL (self), 0);
+
+  return (guint) g_atomic_int_get (&self->core->n_threads);
+}
+
+/**
  * relay_pool_get_n_queued:
  * @self: a pool
  *
@@ -785,9 +943,11 @@ relay_pool_get_n_running (RelayPool *self)
  * @self: a pool
  *
  * Stops the pool: queued jobs are rejected with %G_IO_ERROR_CANCELLED and never
- * run, running jobs are waited for, the threads exit. Idempotent; also done
- * when the last reference is dropped. Call from any thread but the pool's own
- * workers (a job cannot wait for itself).
+ * run, running jobs are waited for, the threads exit. Idempotent: every call,
+ * even several at once from different threads, returns only after the running
+ * jobs returned and the threads exited. Also done when the last reference is
+ * dropped. Call from any thread but the pool's own workers (a job cannot wait
+ * for itself).
  */
 void
 relay_pool_shutdown (RelayPool *self)
@@ -821,18 +981,22 @@ relay_pool_is_shut_down (RelayPool *self)
 }
 
 /* A job of this pool blocks in relay_job_wait(): let one more thread run. */
-void
-_relay_pool_begin_wait (RelayPoolCore *core)
+static void
+runner_begin_wait (gpointer runner)
 {
+  RelayPoolCore *core = runner;
+
   relay_mutex_lock (&core->lock);
   core->n_waiting++;
   wake_locked (core);
   relay_mutex_unlock (&core->lock);
 }
 
-void
-_relay_pool_end_wait (RelayPoolCore *core)
+static void
+runner_end_wait (gpointer runner)
 {
+  RelayPoolCore *core = runner;
+
   relay_mutex_lock (&core->lock);
   core->n_waiting--;
   relay_mutex_unlock (&core->lock);

@@ -237,7 +237,6 @@ static const RelayReactionClass sync_class = {
   .abandon = sync_abandon,
   .free = sync_free,
   .internal = TRUE,
-  .immediate = TRUE,
 };
 
 static void

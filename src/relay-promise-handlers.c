@@ -30,7 +30,7 @@ adopt_run (RelayReaction *reaction,
 
 void
 _relay_promise_abandon_derived (RelayReaction *reaction,
-                 RelayPromise  *source)
+                                RelayPromise  *source)
 {
   if (reaction->derived != NULL)
     _relay_promise_reject_code (reaction->derived, RELAY_ERROR, RELAY_ERROR_ABANDONED,
@@ -51,59 +51,219 @@ static const RelayReactionClass adopt_class = {
   .internal = TRUE,
 };
 
-/* Whether @target is reachable from @from by following what each promise
- * waits on: the promise it adopts or was derived from, and a combinator's
- * inputs. A plain chain is walked without allocating. */
-static gboolean
-waits_on (RelayPromise *from,
-          RelayPromise *target)
+/* ------------------------------------------------------------------------ */
+/* The cycle check                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Edges: a pending promise "waits on" the promise it was derived from or
+ * adopts (@upstream) and on a combinator's inputs. Creating a promise adds
+ * edges from a promise nothing waits on yet, which cannot close a cycle; only
+ * linking an existing promise to another can: adoption (a handler returned a
+ * promise) and finally() waiting for its handler's promise. Those links take
+ * one global lock for the check and the link together, so two adoptions on
+ * two threads cannot each miss the other's half of a cycle.
+ *
+ * The check: @derived (whose handler just ran, so its own upstream is
+ * settled) closes a cycle by waiting on @result exactly when @result waits,
+ * transitively, on @derived. If nothing waits on @derived yet (no consumer:
+ * the usual case, e.g. each level of a recursion adopting the next), there is
+ * no cycle, in O(1). Otherwise it searches from both ends at once, forward
+ * from @result along what promises wait on and backward from @derived along
+ * what waits on them, one promise per side in turn, and stops when either
+ * side runs out: the cost is proportional to the smaller side, never to a
+ * long chain on only one of them. */
+
+static GMutex link_lock;
+static gsize n_cycle_steps;     /* atomic: promises visited, for the tests */
+
+typedef struct
 {
-  GPtrArray *pending = NULL;    /* promises still to visit, owned */
-  GHashTable *visited = NULL;   /* only once combinators fan out */
-  RelayPromise *current = g_object_ref (from);
-  gboolean found = FALSE;
+  GPtrArray  *queue;      /* owned references, visited in order */
+  guint       next;
+  GHashTable *seen;
+} SearchSide;
 
-  while (current != NULL)
+static void
+side_init (SearchSide   *side,
+           RelayPromise *start)
+{
+  side->queue = g_ptr_array_new_with_free_func (g_object_unref);
+  side->next = 0;
+  side->seen = g_hash_table_new (NULL, NULL);
+  g_ptr_array_add (side->queue, g_object_ref (start));
+  g_hash_table_add (side->seen, start);
+}
+
+typedef enum {
+  STEP_GO_ON,
+  STEP_EXHAUSTED,
+  STEP_MET,        /* the two sides share a promise: a cycle */
+} StepResult;
+
+/* Adds @promise to @side; TRUE if @other has seen it already. */
+static gboolean
+side_add (SearchSide   *side,
+          SearchSide   *other,
+          RelayPromise *promise)
+{
+  if (g_hash_table_add (side->seen, promise))
+    g_ptr_array_add (side->queue, g_object_ref (promise));
+
+  return g_hash_table_contains (other->seen, promise);
+}
+
+/* What @promise waits on; its lock held. */
+static gboolean
+add_forward_locked (SearchSide   *side,
+                    SearchSide   *other,
+                    RelayPromise *promise)
+{
+  gboolean met = FALSE;
+
+  if (promise->upstream != NULL)
+    met |= side_add (side, other, promise->upstream);
+  if (promise->extra != NULL && promise->extra->inputs != NULL)
+    for (guint i = 0; i < promise->extra->n_inputs; i++)
+      if (promise->extra->inputs[i] != NULL)
+        met |= side_add (side, other, promise->extra->inputs[i]);
+
+  return met;
+}
+
+/* What waits on @promise: the pending promises its reactions settle; its
+ * lock held. */
+static gboolean
+add_backward_locked (SearchSide   *side,
+                     SearchSide   *other,
+                     RelayPromise *promise)
+{
+  gboolean met = FALSE;
+
+  for (RelayReaction *r = promise->reactions; r != NULL; r = r->next)
+    if (r->derived != NULL && r->back_link != NULL &&
+        g_atomic_int_get (&r->derived->state) == RELAY_PROMISE_PENDING)
+      met |= side_add (side, other, r->derived);
+
+  return met;
+}
+
+/* Expands the next promise of @side. */
+static StepResult
+side_step (SearchSide *side,
+           SearchSide *other,
+           gboolean    forward)
+{
+  RelayPromise *promise;
+  gboolean met;
+
+  if (side->next >= side->queue->len)
+    return STEP_EXHAUSTED;
+
+  promise = g_ptr_array_index (side->queue, side->next++);
+  g_atomic_pointer_add (&n_cycle_steps, 1);
+
+  relay_mutex_lock (&promise->lock);
+  met = forward ? add_forward_locked (side, other, promise)
+                : add_backward_locked (side, other, promise);
+  relay_mutex_unlock (&promise->lock);
+
+  return met ? STEP_MET : STEP_GO_ON;
+}
+
+/* With link_lock held: whether @derived waiting on @result closes a cycle.
+ * Visited promises are referenced by @forward and @backward, which the caller
+ * frees after dropping the lock. */
+static gboolean
+closes_cycle_locked (RelayPromise *derived,
+                     RelayPromise *result,
+                     SearchSide   *forward,
+                     SearchSide   *backward)
+{
+  gboolean has_waiters;
+
+  if (result == derived)
+    return TRUE;
+
+  relay_mutex_lock (&derived->lock);
+  has_waiters = derived->n_consumers > 0;
+  relay_mutex_unlock (&derived->lock);
+  if (!has_waiters)
+    return FALSE;
+
+  side_init (forward, result);
+  side_init (backward, derived);
+
+  for (;;)
     {
-      RelayPromise *next = NULL;
+      StepResult step = side_step (forward, backward, TRUE);
 
-      if (current == target)
-        {
-          found = TRUE;
-          g_object_unref (current);
-          break;
-        }
+      if (step == STEP_GO_ON)
+        step = side_step (backward, forward, FALSE);
+      if (step != STEP_GO_ON)
+        return step == STEP_MET;
+    }
+}
 
-      relay_mutex_lock (&current->lock);
-      if (current->upstream != NULL)
-        next = g_object_ref (current->upstream);
-      if (current->extra != NULL && current->extra->inputs != NULL)
-        {
-          if (pending == NULL)
-            {
-              pending = g_ptr_array_new_with_free_func (g_object_unref);
-              visited = g_hash_table_new (NULL, NULL);
-            }
-          for (guint i = 0; i < current->extra->n_inputs; i++)
-            {
-              RelayPromise *input = current->extra->inputs[i];
+static void
+side_clear (SearchSide *side)
+{
+  g_clear_pointer (&side->queue, g_ptr_array_unref);
+  g_clear_pointer (&side->seen, g_hash_table_unref);
+}
 
-              if (input != NULL && g_hash_table_add (visited, input))
-                g_ptr_array_add (pending, g_object_ref (input));
-            }
-        }
-      relay_mutex_unlock (&current->lock);
+/*
+ * link_unless_cycle:
+ * @derived: a pending promise whose own upstream has settled
+ * @result: (transfer none): the promise @derived is to wait on
+ * @reaction: (transfer full): an internal reaction of @result that settles
+ *   @derived, with its back link at @derived's upstream
+ *
+ * Makes @derived wait on @result, or rejects it with %RELAY_ERROR_CYCLE.
+ */
+static void
+link_unless_cycle (RelayPromise  *derived,
+                   RelayPromise  *result,
+                   RelayReaction *reaction,
+                   const char    *cycle_message)
+{
+  SearchSide forward = { NULL }, backward = { NULL };
+  gboolean cycle, added = FALSE;
 
-      g_object_unref (current);
-      current = next;
-      if (current == NULL && pending != NULL && pending->len > 0)
-        current = g_ptr_array_steal_index_fast (pending, pending->len - 1);
+  g_mutex_lock (&link_lock);
+  relay_tsan_acquire (&link_lock);
+
+  cycle = closes_cycle_locked (derived, result, &forward, &backward);
+  if (!cycle)
+    {
+      relay_mutex_lock (&derived->lock);
+      if (derived->state == RELAY_PROMISE_PENDING)
+        derived->upstream = result;
+      relay_mutex_unlock (&derived->lock);
+
+      added = _relay_promise_add_reaction_if_pending (result, reaction);
     }
 
-  g_clear_pointer (&pending, g_ptr_array_unref);
-  g_clear_pointer (&visited, g_hash_table_unref);
+  relay_tsan_release (&link_lock);
+  g_mutex_unlock (&link_lock);
 
-  return found;
+  side_clear (&forward);
+  side_clear (&backward);
+
+  if (cycle)
+    {
+      reaction->klass->free (reaction);
+      _relay_promise_reject_code (derived, RELAY_ERROR, RELAY_ERROR_CYCLE, cycle_message);
+    }
+  else if (!added)
+    {
+      _relay_promise_run_reaction (result, reaction);    /* @result had settled */
+    }
+}
+
+gsize
+_relay_promise_get_n_cycle_steps (void)
+{
+  return g_atomic_pointer_get (&n_cycle_steps);
 }
 
 /* Makes @derived follow @result (transfer full), the Promises/A+ resolution
@@ -112,30 +272,17 @@ static void
 adopt (RelayPromise *derived,
        RelayPromise *result)
 {
-  AdoptReaction *reaction;
+  AdoptReaction *reaction = g_new0 (AdoptReaction, 1);
 
-  if (waits_on (result, derived))
-    {
-      _relay_promise_reject_code (derived, RELAY_ERROR, RELAY_ERROR_CYCLE,
-                                  result == derived
-                                    ? "A promise cannot adopt itself"
-                                    : "A promise cannot adopt a promise that waits for it");
-      g_object_unref (result);
-      return;
-    }
-
-  relay_mutex_lock (&derived->lock);
-  if (derived->state == RELAY_PROMISE_PENDING)
-    derived->upstream = result;
-  relay_mutex_unlock (&derived->lock);
-
-  reaction = g_new0 (AdoptReaction, 1);
   reaction->parent.klass = &adopt_class;
   reaction->parent.derived = g_object_ref (derived);
   reaction->parent.back_link = &derived->upstream;
   reaction->parent.consumer = TRUE;
-  _relay_promise_add_reaction (result, &reaction->parent);
 
+  link_unless_cycle (derived, result, &reaction->parent,
+                     result == derived
+                       ? "A promise cannot adopt itself"
+                       : "A promise cannot adopt a promise that waits for it");
   g_object_unref (result);
 }
 
@@ -236,12 +383,6 @@ handler_run (RelayReaction *reaction,
         {
           _relay_promise_settle_from (derived, source);
         }
-      else if (waits_on (result, derived))
-        {
-          _relay_promise_reject_code (derived, RELAY_ERROR, RELAY_ERROR_CYCLE,
-                                      "A finally handler cannot return a promise that waits for its own outcome");
-          g_object_unref (result);
-        }
       else
         {
           FinallyWaitReaction *wait = g_new0 (FinallyWaitReaction, 1);
@@ -251,11 +392,8 @@ handler_run (RelayReaction *reaction,
           wait->parent.back_link = &derived->upstream;
           wait->parent.consumer = TRUE;
           wait->original = g_object_ref (source);
-          relay_mutex_lock (&derived->lock);
-          if (derived->state == RELAY_PROMISE_PENDING)
-            derived->upstream = result;
-          relay_mutex_unlock (&derived->lock);
-          _relay_promise_add_reaction (result, &wait->parent);
+          link_unless_cycle (derived, result, &wait->parent,
+                             "A finally handler cannot return a promise that waits for its own outcome");
           g_object_unref (result);
         }
       return;
@@ -329,6 +467,7 @@ add_handler (RelayPromise        *self,
   reaction->code = code;
   reaction->user_data = user_data;
   reaction->destroy = destroy;
+  reaction->parent.free_on_owner = destroy != NULL;
 
   _relay_promise_add_reaction (self, &reaction->parent);
 
@@ -555,6 +694,7 @@ values_abandon (RelayReaction *reaction,
   moved->parent.next = NULL;
   self->value_destroy = NULL;
   self->error_destroy = NULL;
+  self->parent.free_on_owner = FALSE;
   _relay_promise_reject_code (abandoned, RELAY_ERROR, RELAY_ERROR_ABANDONED,
                               "The promise was finalized before it settled");
   _relay_promise_add_reaction (abandoned, &moved->parent);
@@ -619,6 +759,7 @@ relay_promise_then_values (RelayPromise   *self,
   reaction->on_error = on_error;
   reaction->error_data = error_data;
   reaction->error_destroy = error_destroy;
+  reaction->parent.free_on_owner = value_destroy != NULL || error_destroy != NULL;
 
   _relay_promise_add_reaction (self, &reaction->parent);
 }

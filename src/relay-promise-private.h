@@ -13,6 +13,8 @@
  */
 #pragma once
 
+#include <stdatomic.h>
+
 #include "relay-promise.h"
 #include "relay-dispatcher-private.h"
 
@@ -33,16 +35,18 @@ enum {
  * stays small. */
 typedef struct
 {
-  /* progress (relay-promise-progress.c). @fraction and @text are the
-   * delivered values: written on the owner context, @text under lock. */
-  RelayTask      progress_task;   /* holds a reference on @owner while queued */
-  RelayPromise  *owner;           /* borrowed: the promise this belongs to */
-  int            progress_posted; /* atomic: a delivery is queued */
-  guint64        pending_bits;    /* atomic: the latest reported fraction, as bits */
-  char          *pending_text;    /* atomic: the latest reported text, or NULL */
-  int            delivered_ms;    /* atomic: monotonic ms of the last delivery */
-  guint64        fraction_bits;   /* atomic: the delivered fraction, as bits */
-  char          *text;            /* lock */
+  /* progress (relay-promise-progress.c). Reporting threads and the owner
+   * meet through atomics only; @fraction_bits and @text are the delivered
+   * values, written on the owner, @text under lock. */
+  RelayTask       progress_task;      /* holds a reference on @owner while queued */
+  RelayPromise   *owner;              /* borrowed: the promise this belongs to */
+  int             progress_scheduled; /* atomic: a delivery is queued or its timer armed */
+  _Atomic guint64 pending_bits;       /* the latest reported fraction, as bits */
+  char           *pending_text;       /* atomic: the latest reported text, or NULL */
+  _Atomic guint64 fraction_bits;      /* the delivered fraction, as bits */
+  gint64          delivered_usec;     /* owner only: monotonic time of the last delivery */
+  GSource        *progress_timer;     /* owner only: delivers when the interval is over */
+  char           *text;               /* lock */
 
   GCancellable  *cancellable;     /* lock to create */
   GPtrArray     *errors;          /* set before settling; immutable after */
@@ -89,11 +93,10 @@ typedef struct
                    RelayPromise  *source);
   /* Releases everything; called exactly once, after run or abandon or neither. */
   void (*free)    (RelayReaction *self);
-  /* Runs no user code: it may run on whatever thread the source settles or is
-   * released on, even when the source's context is gone. */
+  /* Runs no user code: it runs at once on whatever thread settles the source
+   * (or adds it to a settled one, or abandons the source), never from a
+   * dispatcher; see run_internal() in relay-promise.c. */
   gboolean internal;
-  /* Runs on the settling thread itself, never queued (blocking waits). */
-  gboolean immediate;
 } RelayReactionClass;
 
 struct _RelayReaction
@@ -105,6 +108,7 @@ struct _RelayReaction
    * cycle check); the source clears it if it is finalized first. Nullable. */
   RelayPromise            **back_link;
   gboolean                  consumer;   /* counts as a consumer of the source */
+  gboolean                  free_on_owner; /* its free releases user data: on the owner */
 };
 
 /* relay-promise.c */
@@ -121,6 +125,10 @@ void          _relay_promise_notify_progress    (RelayPromise     *self,
 RelayPromise *_relay_promise_new_for_dispatcher (RelayDispatcher  *dispatcher);
 RelayDispatcher *_relay_promise_get_dispatcher  (RelayPromise     *self);
 void          _relay_promise_add_reaction       (RelayPromise     *self,
+                                                 RelayReaction    *reaction);
+gboolean      _relay_promise_add_reaction_if_pending (RelayPromise *self,
+                                                 RelayReaction    *reaction);
+void          _relay_promise_run_reaction       (RelayPromise     *source,
                                                  RelayReaction    *reaction);
 gboolean      _relay_promise_settle_take        (RelayPromise     *self,
                                                  GValue           *values,
@@ -152,10 +160,10 @@ void          _relay_values_free                (GValue           *values,
 /* relay-promise-progress.c */
 void          _relay_promise_progress_task_func (RelayTask        *task,
                                                  gboolean          dispatch);
-void          _relay_promise_deliver_progress   (RelayPromise     *self,
-                                                 gboolean          dispatch);
+void          _relay_promise_flush_progress     (RelayPromise     *self);
 
 /* relay-promise-handlers.c */
+gsize         _relay_promise_get_n_cycle_steps  (void);
 void          _relay_promise_abandon_derived    (RelayReaction    *reaction,
                                                  RelayPromise     *source);
 

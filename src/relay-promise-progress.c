@@ -15,23 +15,24 @@
 #include "relay-sync-private.h"
 
 /* Progress reaches the main context at most this often (250 times a second). */
-#define PROGRESS_INTERVAL_MS 4
+#define PROGRESS_INTERVAL_USEC 4000
 
-/* 64-bit atomics on a double's bits (GLib 2.74 has no 64-bit atomic API). */
+/* The fraction crosses threads as the bits of a double in a C11 atomic
+ * (GLib 2.74 has no 64-bit atomic API). */
 static inline void
-store_double (guint64 *bits,
-              double   value)
+store_double (_Atomic guint64 *bits,
+              double           value)
 {
   guint64 raw;
 
   memcpy (&raw, &value, sizeof raw);
-  __atomic_store_n (bits, raw, __ATOMIC_SEQ_CST);
+  atomic_store (bits, raw);
 }
 
 static inline double
-load_double (guint64 *bits)
+load_double (_Atomic guint64 *bits)
 {
-  guint64 raw = __atomic_load_n (bits, __ATOMIC_SEQ_CST);
+  guint64 raw = atomic_load (bits);
   double value;
 
   memcpy (&value, &raw, sizeof value);
@@ -39,24 +40,23 @@ load_double (guint64 *bits)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Progress                                                                 */
+/* Delivery, on the owner                                                   */
 /* ------------------------------------------------------------------------ */
 
 /* Moves the latest report into the properties and notifies, on the owner
  * context. Harmless when nothing changed. */
-void
-_relay_promise_deliver_progress (RelayPromise *self,
-                                 gboolean      dispatch)
+static void
+deliver_progress (RelayPromise *self)
 {
   PromiseExtra *extra = self->extra;
   gboolean fraction_changed, text_changed = FALSE;
   double fraction;
   char *text;
 
-  /* Clear the flag before reading: a report that lands after the reads posts
-   * again; one that lands before is read here. */
-  g_atomic_int_set (&extra->progress_posted, FALSE);
-  g_atomic_int_set (&extra->delivered_ms, (int) (g_get_monotonic_time () / 1000));
+  /* Clear the flag before reading: a report that lands after the reads
+   * schedules another delivery; one that lands before is read here. */
+  g_atomic_int_set (&extra->progress_scheduled, FALSE);
+  extra->delivered_usec = g_get_monotonic_time ();
 
   fraction = load_double (&extra->pending_bits);
   fraction_changed = fraction != load_double (&extra->fraction_bits);
@@ -72,29 +72,89 @@ _relay_promise_deliver_progress (RelayPromise *self,
       relay_mutex_unlock (&self->lock);
     }
 
-  if (dispatch)
-    _relay_promise_notify_progress (self, fraction_changed, text_changed);
+  _relay_promise_notify_progress (self, fraction_changed, text_changed);
 }
 
+/* The settled task delivers the latest report before the state changes and
+ * the handlers run; a throttling timer is then not needed any more. On the
+ * owner. */
+void
+_relay_promise_flush_progress (RelayPromise *self)
+{
+  PromiseExtra *extra = self->extra;
+
+  if (extra->progress_timer != NULL)
+    g_source_destroy (g_steal_pointer (&extra->progress_timer));
+  deliver_progress (self);
+}
+
+/* The throttling timer only has a weak reference: a promise dropped while its
+ * timer is armed goes at once, and so can its context. */
+static gboolean
+progress_interval_elapsed (gpointer data)
+{
+  g_autoptr(RelayPromise) self = g_weak_ref_get (data);
+
+  if (self != NULL)
+    {
+      self->extra->progress_timer = NULL;
+      deliver_progress (self);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* A report was made: deliver it now, or, if the last delivery is less than
+ * an interval old, when the interval is over. The owner arms that timer: a
+ * worker never touches the context. A flood of reports thus costs the main
+ * loop at most one dispatch per interval. */
 void
 _relay_promise_progress_task_func (RelayTask *task,
                                    gboolean   dispatch)
 {
-  RelayPromise *self = ((PromiseExtra *) task)->owner;
+  PromiseExtra *extra = (PromiseExtra *) task;
+  RelayPromise *self = extra->owner;
 
-  _relay_promise_deliver_progress (self, dispatch);
+  if (!dispatch)
+    {
+      g_atomic_int_set (&extra->progress_scheduled, FALSE);
+    }
+  else if (extra->progress_timer == NULL)
+    {
+      gint64 wait_usec = extra->delivered_usec + PROGRESS_INTERVAL_USEC - g_get_monotonic_time ();
+
+      if (extra->delivered_usec == 0 || wait_usec <= 0)
+        {
+          deliver_progress (self);
+        }
+      else
+        {
+          GSource *timer = g_timeout_source_new ((guint) ((wait_usec + 999) / 1000));
+          GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+          g_weak_ref_init (weak, self);
+          g_source_set_static_name (timer, "[relay] progress");
+          g_source_set_callback (timer, progress_interval_elapsed, weak, weak_ref_free);
+          g_source_attach (timer, relay_dispatcher_get_context (self->dispatcher));
+          extra->progress_timer = timer;
+          g_source_unref (timer);
+        }
+    }
+  /* else: the armed timer delivers the latest report */
+
   g_object_unref (self);
 }
 
-/* Delivers a throttled progress report once its interval has passed. */
-static gboolean
-progress_interval_elapsed (gpointer data)
-{
-  RelayPromise *self = data;
-
-  _relay_promise_deliver_progress (self, TRUE);
-  return G_SOURCE_REMOVE;
-}
+/* ------------------------------------------------------------------------ */
+/* Public                                                                   */
+/* ------------------------------------------------------------------------ */
 
 /**
  * relay_promise_report_progress:
@@ -108,7 +168,9 @@ progress_interval_elapsed (gpointer data)
  * and [property@Relay.Promise:progress-text] are updated and notified on the
  * promise's context at most once per dispatch and at most once every 4 ms (the
  * latest value is always delivered). Reports after @self settled are still
- * delivered.
+ * delivered. A report costs the reporting thread a few atomic operations and,
+ * at most once per delivery, a post to the context's dispatcher; it never
+ * takes a lock the main loop holds.
  */
 void
 relay_promise_report_progress (RelayPromise *self,
@@ -116,7 +178,6 @@ relay_promise_report_progress (RelayPromise *self,
                                const char   *text)
 {
   PromiseExtra *extra;
-  int wait_ms;
 
   g_return_if_fail (RELAY_IS_PROMISE (self));
 
@@ -132,34 +193,15 @@ relay_promise_report_progress (RelayPromise *self,
   if (text != NULL)
     g_free (g_atomic_pointer_exchange (&extra->pending_text, g_strdup (text)));
 
-  /* Only the report that finds no delivery queued queues one. */
-  if (!g_atomic_int_compare_and_exchange (&extra->progress_posted, FALSE, TRUE))
+  /* Only the report that finds no delivery scheduled schedules one. The
+   * task may still be queued (a settle delivered meanwhile): then the queued
+   * one delivers this report too. */
+  if (!g_atomic_int_compare_and_exchange (&extra->progress_scheduled, FALSE, TRUE))
     return;
 
-  wait_ms = g_atomic_int_get (&extra->delivered_ms) + PROGRESS_INTERVAL_MS -
-            (int) (g_get_monotonic_time () / 1000);
-
-  if (g_atomic_int_get (&extra->delivered_ms) == 0 || wait_ms <= 0 || wait_ms > PROGRESS_INTERVAL_MS)
-    {
-      g_object_ref (self);
-      relay_dispatcher_post (self->dispatcher, &extra->progress_task);
-    }
-  else
-    {
-      /* Delivered less than an interval ago: deliver the latest value when the
-       * interval is over, so a flood of reports costs the main loop at most
-       * one wake-up per interval. */
-      g_autoptr(GMainContext) context = relay_dispatcher_ref_context (self->dispatcher);
-      g_autoptr(GSource) timer = NULL;
-
-      if (context == NULL)
-        return;     /* the context is gone: nobody to tell */
-
-      timer = g_timeout_source_new ((guint) wait_ms);
-      g_source_set_static_name (timer, "[relay] progress");
-      g_source_set_callback (timer, progress_interval_elapsed, g_object_ref (self), g_object_unref);
-      g_source_attach (timer, context);
-    }
+  g_object_ref (self);
+  if (!relay_dispatcher_post (self->dispatcher, &extra->progress_task))
+    g_object_unref (self);
 }
 
 /**

@@ -2,6 +2,11 @@
  * timeout
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Timers are GLib timeout sources created on the calling thread (their
+ * deadline counts from then) and attached, and destroyed, by the owner of the
+ * promise's context through its dispatcher: no other thread ever takes that
+ * context's lock.
  */
 #include "config.h"
 
@@ -29,12 +34,11 @@ RelayPromise *
 relay_promise_new_delay (guint milliseconds)
 {
   RelayPromise *self = relay_promise_new ();
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   g_autoptr(GSource) source = g_timeout_source_new (milliseconds);
 
   g_source_set_static_name (source, "[relay] delay");
   g_source_set_callback (source, delay_elapsed, g_object_ref (self), g_object_unref);
-  g_source_attach (source, context);
+  relay_dispatcher_attach_source (self->dispatcher, source);
 
   return self;
 }
@@ -49,6 +53,7 @@ typedef struct
   GSource       *timer;     /* owned */
 } TimeoutReaction;
 
+/* Internal: runs on whatever thread settles or abandons the source. */
 static void
 timeout_run (RelayReaction *reaction,
              RelayPromise  *source)
@@ -56,7 +61,17 @@ timeout_run (RelayReaction *reaction,
   TimeoutReaction *self = (TimeoutReaction *) reaction;
 
   _relay_promise_settle_from (reaction->derived, source);
-  g_source_destroy (self->timer);
+  relay_dispatcher_destroy_source (reaction->derived->dispatcher, self->timer);
+}
+
+static void
+timeout_abandon (RelayReaction *reaction,
+                 RelayPromise  *source)
+{
+  TimeoutReaction *self = (TimeoutReaction *) reaction;
+
+  _relay_promise_abandon_derived (reaction, source);
+  relay_dispatcher_destroy_source (reaction->derived->dispatcher, self->timer);
 }
 
 static void
@@ -64,7 +79,6 @@ timeout_free (RelayReaction *reaction)
 {
   TimeoutReaction *self = (TimeoutReaction *) reaction;
 
-  g_source_destroy (self->timer);
   g_source_unref (self->timer);
   g_clear_object (&reaction->derived);
   g_free (self);
@@ -72,7 +86,7 @@ timeout_free (RelayReaction *reaction)
 
 static const RelayReactionClass timeout_class = {
   .run = timeout_run,
-  .abandon = _relay_promise_abandon_derived,
+  .abandon = timeout_abandon,
   .free = timeout_free,
   .internal = TRUE,
 };
@@ -105,7 +119,8 @@ timeout_elapsed (gpointer user_data)
  * Returns a promise that settles like @self, or is rejected with
  * %G_IO_ERROR_TIMED_OUT if @self has not settled after @milliseconds. On a
  * timeout, @self is cancelled unless something else consumes it (see
- * [method@Relay.Promise.cancel]). The timer runs on @self's context. Any thread.
+ * [method@Relay.Promise.cancel]). The time counts from this call; the timer
+ * runs on @self's context, which attaches it. Any thread.
  *
  * Returns: (transfer full): a new promise
  */
@@ -115,7 +130,7 @@ relay_promise_timeout (RelayPromise *self,
 {
   TimeoutReaction *reaction;
   RelayPromise *derived;
-  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GSource) timer = NULL;
 
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
@@ -127,15 +142,16 @@ relay_promise_timeout (RelayPromise *self,
   reaction->parent.derived = g_object_ref (derived);
   reaction->parent.back_link = &derived->upstream;
   reaction->parent.consumer = TRUE;
-  reaction->timer = g_timeout_source_new (milliseconds);
-  g_source_set_static_name (reaction->timer, "[relay] promise timeout");
-  g_source_set_callback (reaction->timer, timeout_elapsed, g_object_ref (derived), g_object_unref);
+  timer = g_timeout_source_new (milliseconds);
+  g_source_set_static_name (timer, "[relay] promise timeout");
+  g_source_set_callback (timer, timeout_elapsed, g_object_ref (derived), g_object_unref);
+  reaction->timer = g_source_ref (timer);
 
-  context = relay_dispatcher_ref_context (self->dispatcher);
-  if (context != NULL)
-    g_source_attach (reaction->timer, context);
-
+  /* Count as a consumer of @self before the timer can fire and release it;
+   * then let the owner attach the timer (unless @self settled meanwhile and
+   * the reaction destroyed it). */
   _relay_promise_add_reaction (self, &reaction->parent);
+  relay_dispatcher_attach_source (derived->dispatcher, timer);
 
   return derived;
 }

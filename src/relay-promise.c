@@ -69,8 +69,27 @@
  * Settling, cancelling, adding handlers and reading the outcome are safe from any
  * thread. Handlers, `notify` for [property@Relay.Promise:state] and progress
  * notifications run only on the promise's context. Derived promises belong to
- * the same context as their source. If the context is finalized, queued handlers
- * are dropped (their user data is released) and never run.
+ * the same context as their source.
+ *
+ * A promise holds a reference to its context, as a [class@Gio.Task] does: the
+ * context is not finalized while any of its promises exists, and
+ * [method@Relay.Promise.get_context] never hands out a dead one. Handlers run
+ * only while somebody iterates that context. If its thread stops iterating
+ * it for good, the handlers queued there never run, and the promises and
+ * the context stay alive until they are dropped (a settled promise queued
+ * for dispatch holds itself until it is dispatched, as a GTask that returned
+ * does): cancel or settle the work, and iterate the context until it is idle
+ * (or drop every reference to the promises) before a thread that owns a
+ * context exits. Nothing Relay does from another thread needs that context's
+ * lock: timers a promise needs are attached by the context's own thread.
+ *
+ * ## Destroy notifies
+ *
+ * User data given with a handler is released on the promise's context after
+ * the handler ran, or, if it can never run (the promise was abandoned), on
+ * that context's thread too. A pointer value's destroy notify
+ * ([method@Relay.Promise.resolve_pointer]) runs when the last promise holding
+ * the value is finalized, on whichever thread drops it.
  *
  * ## Cancellation
  *
@@ -89,7 +108,8 @@
  * promise attached, or is finalized that way, is reported once with a
  * g_warning() in the `Relay` log domain carrying the error's message, as
  * JavaScript engines report unhandled rejections. Adding a handler before the
- * dispatch silences it. Cancellation (%G_IO_ERROR_CANCELLED) is never reported.
+ * dispatch silences it. Cancellation (%G_IO_ERROR_CANCELLED) and abandonment
+ * (%RELAY_ERROR_ABANDONED) are never reported.
  *
  * ## Abandoned promises
  *
@@ -131,10 +151,12 @@ static void queue_settled_task (RelayPromise *self);
 
 
 
+/* Cancellation and abandonment are deliberate: never reported as unhandled. */
 static gboolean
-is_cancellation (const GError *error)
+is_reportable (const GError *error)
 {
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+         !g_error_matches (error, RELAY_ERROR, RELAY_ERROR_ABANDONED);
 }
 
 PromiseExtra *
@@ -165,7 +187,7 @@ report_unhandled (RelayPromise *self)
   relay_mutex_lock (&self->lock);
   report = !(self->flags & (FLAG_HANDLED | FLAG_REPORTED)) &&
            self->state == RELAY_PROMISE_REJECTED &&
-           !is_cancellation (self->error);
+           is_reportable (self->error);
   if (report)
     self->flags |= FLAG_REPORTED;
   relay_mutex_unlock (&self->lock);
@@ -210,12 +232,75 @@ _relay_promise_unlink (RelayReaction *reaction,
   reaction_unlink (reaction, source);
 }
 
-static void
-reaction_run (RelayReaction *reaction,
-              RelayPromise  *source)
+/* Internal reactions (adoption, combinators, timeouts, waits) run no user
+ * code, so they run at once on the thread that settles their source (or adds
+ * them to a settled one), never through a dispatcher: a promise that adopts a
+ * promise of another context settles whether or not that context runs.
+ *
+ * Running them directly would recurse along chains of adoptions (a million
+ * promises each adopting the next), so each thread has a queue: the first
+ * internal reaction on a thread runs the queue until it is empty, and the
+ * ones it triggers are appended instead of called. A loop, never recursion. */
+typedef struct
 {
-  reaction->klass->run (reaction, source);
-  reaction_free (reaction);
+  RelayReaction *reaction;
+  RelayPromise  *source;      /* owned */
+  gboolean       abandon;     /* call abandon instead of run */
+} InternalItem;
+
+typedef struct
+{
+  GArray   *items;
+  guint     next;
+  gboolean  draining;
+} InternalQueue;
+
+static void
+internal_queue_free (gpointer data)
+{
+  InternalQueue *queue = data;
+
+  g_array_unref (queue->items);
+  g_free (queue);
+}
+
+static GPrivate internal_queue = G_PRIVATE_INIT (internal_queue_free);
+
+static void
+run_internal (RelayReaction *reaction,
+              RelayPromise  *source,
+              gboolean       abandon)
+{
+  InternalQueue *queue = g_private_get (&internal_queue);
+  InternalItem item = { reaction, g_object_ref (source), abandon };
+
+  if (queue == NULL)
+    {
+      queue = g_new0 (InternalQueue, 1);
+      queue->items = g_array_new (FALSE, FALSE, sizeof (InternalItem));
+      g_private_set (&internal_queue, queue);
+    }
+
+  g_array_append_val (queue->items, item);
+  if (queue->draining)
+    return;
+
+  queue->draining = TRUE;
+  while (queue->next < queue->items->len)
+    {
+      /* A copy: running may append, which may move the array. */
+      item = g_array_index (queue->items, InternalItem, queue->next++);
+
+      if (item.abandon)
+        item.reaction->klass->abandon (item.reaction, item.source);
+      else
+        item.reaction->klass->run (item.reaction, item.source);
+      reaction_free (item.reaction);
+      g_object_unref (item.source);
+    }
+  g_array_set_size (queue->items, 0);
+  queue->next = 0;
+  queue->draining = FALSE;
 }
 
 /* The context of @source is gone, so a handler will never run: its derived
@@ -230,7 +315,8 @@ reaction_drop (RelayReaction *reaction,
                                 "The promise's main context was finalized before its handler could run");
 }
 
-/* Runs a chain of reactions in order; user handlers only when @dispatch. */
+/* Runs a list of user reactions in order, from the dispatcher (or drops them
+ * when the context is gone). */
 static void
 run_reactions (RelayReaction *list,
                RelayPromise  *source,
@@ -241,7 +327,7 @@ run_reactions (RelayReaction *list,
       RelayReaction *next = list->next;
 
       list->next = NULL;
-      if (dispatch || list->klass->internal)
+      if (dispatch)
         list->klass->run (list, source);
       else
         reaction_drop (list, source);
@@ -250,53 +336,104 @@ run_reactions (RelayReaction *list,
     }
 }
 
+/* Appends @reaction to @self's FIFO; lock held. */
+static void
+append_reaction_locked (RelayPromise  *self,
+                        RelayReaction *reaction)
+{
+  if (self->reactions_tail != NULL)
+    self->reactions_tail->next = reaction;
+  else
+    self->reactions = reaction;
+  self->reactions_tail = reaction;
+}
+
 /*
  * _relay_promise_add_reaction:
  * @reaction: (transfer full)
  *
- * Attaches @reaction: queued while @self is pending, run from the dispatcher
- * (after every reaction added before it) once it has settled.
+ * Attaches @reaction: kept while @self is pending; once it has settled, an
+ * internal reaction runs at once on the calling thread, a user one from the
+ * dispatcher, after every user reaction added before it.
  */
 void
 _relay_promise_add_reaction (RelayPromise  *self,
                              RelayReaction *reaction)
 {
-  gboolean post = FALSE;
+  gboolean post = FALSE, run_now = FALSE;
 
   reaction->next = NULL;
 
   relay_mutex_lock (&self->lock);
 
   self->flags |= FLAG_HANDLED;
-  if (reaction->consumer && self->state == RELAY_PROMISE_PENDING)
-    self->n_consumers++;
-
-  if (reaction->klass->immediate && self->state != RELAY_PROMISE_PENDING)
+  if (self->state == RELAY_PROMISE_PENDING)
     {
-      relay_mutex_unlock (&self->lock);
-      reaction_run (reaction, self);
-      return;
+      if (reaction->consumer)
+        self->n_consumers++;
+      append_reaction_locked (self, reaction);
     }
-
-  if (self->reactions_tail != NULL)
-    self->reactions_tail->next = reaction;
-  else
-    self->reactions = reaction;
-  self->reactions_tail = reaction;
-
-  /* Settled and nothing queued to run the list: queue it. Appending to the list
-   * rather than posting the reaction alone keeps handlers in the order they were
-   * added, whichever thread adds them. */
-  if (self->state != RELAY_PROMISE_PENDING && !(self->flags & FLAG_TASK_QUEUED))
+  else if (reaction->klass->internal)
     {
-      self->flags |= FLAG_TASK_QUEUED;
-      post = TRUE;
+      run_now = TRUE;
+    }
+  else
+    {
+      /* Appending to the list rather than posting the reaction alone keeps
+       * handlers in the order they were added, whichever thread adds them. */
+      append_reaction_locked (self, reaction);
+      if (!(self->flags & FLAG_TASK_QUEUED))
+        {
+          self->flags |= FLAG_TASK_QUEUED;
+          post = TRUE;
+        }
     }
 
   relay_mutex_unlock (&self->lock);
 
+  if (run_now)
+    run_internal (reaction, self, FALSE);
   if (post)
     queue_settled_task (self);
+}
+
+/*
+ * _relay_promise_add_reaction_if_pending:
+ * @reaction: (transfer full)
+ *
+ * Like _relay_promise_add_reaction(), but if @self has settled, returns
+ * %FALSE without running @reaction: the caller runs it with
+ * _relay_promise_run_reaction() once it released its own locks.
+ */
+gboolean
+_relay_promise_add_reaction_if_pending (RelayPromise  *self,
+                                        RelayReaction *reaction)
+{
+  gboolean added = FALSE;
+
+  g_assert (reaction->klass->internal);
+  reaction->next = NULL;
+
+  relay_mutex_lock (&self->lock);
+  self->flags |= FLAG_HANDLED;
+  if (self->state == RELAY_PROMISE_PENDING)
+    {
+      if (reaction->consumer)
+        self->n_consumers++;
+      append_reaction_locked (self, reaction);
+      added = TRUE;
+    }
+  relay_mutex_unlock (&self->lock);
+
+  return added;
+}
+
+/* Runs an internal @reaction for the settled @source on this thread. */
+void
+_relay_promise_run_reaction (RelayPromise  *source,
+                             RelayReaction *reaction)
+{
+  run_internal (reaction, source, FALSE);
 }
 
 static void
@@ -319,7 +456,7 @@ settled_task_func (RelayTask *task,
   /* The latest progress reaches the properties before the state changes and
    * before any handler runs. */
   if (dispatch && has_progress)
-    _relay_promise_deliver_progress (self, TRUE);
+    _relay_promise_flush_progress (self);
 
   if (dispatch && first_run &&
       g_signal_has_handler_pending (self, notify_signal_id,
@@ -335,12 +472,16 @@ settled_task_func (RelayTask *task,
   g_object_unref (self);    /* the reference the post took */
 }
 
-/* Queues the settled task; called right after settling, without the lock. */
+/* Queues the settled task; FLAG_TASK_QUEUED was set under the lock, so the
+ * task cannot be queued already. */
 static void
 queue_settled_task (RelayPromise *self)
 {
+  gboolean queued;
+
   g_object_ref (self);
-  relay_dispatcher_post (self->dispatcher, &self->settled_task);
+  queued = relay_dispatcher_post (self->dispatcher, &self->settled_task);
+  g_assert (queued);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -350,13 +491,13 @@ queue_settled_task (RelayPromise *self)
 /* Settles with @values / @error (transfer full). Any thread. */
 gboolean
 _relay_promise_settle (RelayPromise      *self,
-        RelayPromiseState  state,
-        GValue            *values,
-        guint              n_values,
-        GError            *error,
-        gboolean           cancel)
+                       RelayPromiseState  state,
+                       GValue            *values,
+                       guint              n_values,
+                       GError            *error,
+                       gboolean           cancel)
 {
-  RelayReaction *immediate = NULL, **link;
+  RelayReaction *internal = NULL, **internal_tail = &internal, **link;
   GCancellable *cancellable = NULL;
   gboolean post;
 
@@ -386,32 +527,31 @@ _relay_promise_settle (RelayPromise      *self,
   /* Publish: everything above is visible to whoever reads the state. */
   g_atomic_int_set (&self->state, state);
 
-  /* Blocking waiters are woken from here, not from the dispatcher. */
+  /* Internal reactions run here, on this thread; the rest from the dispatcher. */
+  self->reactions_tail = NULL;
   for (link = &self->reactions; *link != NULL;)
     {
       RelayReaction *reaction = *link;
 
-      if (reaction->klass->immediate)
+      if (reaction->klass->internal)
         {
           *link = reaction->next;
-          reaction->next = immediate;
-          immediate = reaction;
+          reaction->next = NULL;
+          *internal_tail = reaction;
+          internal_tail = &reaction->next;
         }
       else
-        link = &reaction->next;
-    }
-  if (immediate != NULL)
-    {
-      self->reactions_tail = NULL;
-      for (RelayReaction *r = self->reactions; r != NULL; r = r->next)
-        self->reactions_tail = r;
+        {
+          self->reactions_tail = reaction;
+          link = &reaction->next;
+        }
     }
 
-  /* A throttled progress report is flushed by the settled task too, so the
-   * latest progress is visible once the promise has settled. */
+  /* A progress delivery still pending is flushed by the settled task too, so
+   * the latest progress is visible once the promise has settled. */
   post = self->reactions != NULL ||
-         state == RELAY_PROMISE_REJECTED ||
-         (self->extra != NULL && g_atomic_int_get (&self->extra->progress_posted)) ||
+         (state == RELAY_PROMISE_REJECTED && is_reportable (error)) ||
+         (self->extra != NULL && g_atomic_int_get (&self->extra->progress_scheduled)) ||
          g_signal_has_handler_pending (self, notify_signal_id,
                                        g_param_spec_get_name_quark (properties[PROP_STATE]),
                                        FALSE);
@@ -423,12 +563,13 @@ _relay_promise_settle (RelayPromise      *self,
   if (post)
     queue_settled_task (self);
 
-  while (immediate != NULL)
+  while (internal != NULL)
     {
-      RelayReaction *next = immediate->next;
-      immediate->next = NULL;
-      reaction_run (immediate, self);
-      immediate = next;
+      RelayReaction *next = internal->next;
+
+      internal->next = NULL;
+      run_internal (internal, self, FALSE);
+      internal = next;
     }
 
   if (cancellable != NULL)
@@ -460,11 +601,14 @@ gboolean
 _relay_promise_settle_from (RelayPromise *self,
                             RelayPromise *source)
 {
+  PromiseExtra *source_extra = g_atomic_pointer_get (&source->extra);
+
   if (source->state == RELAY_PROMISE_REJECTED)
     return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, g_error_copy (source->error), FALSE);
 
-  /* A shared pointer value stays owned by the promise that was resolved with it. */
-  if (source->extra != NULL && (source->extra->pointer_destroy != NULL || source->extra->keepalive != NULL))
+  /* A shared pointer value stays owned by the promise that was resolved with
+   * it (its fields were set before @source settled). */
+  if (source_extra != NULL && (source_extra->pointer_destroy != NULL || source_extra->keepalive != NULL))
     {
       relay_mutex_lock (&self->lock);
       if (self->state == RELAY_PROMISE_PENDING)
@@ -472,7 +616,7 @@ _relay_promise_settle_from (RelayPromise *self,
           PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
           if (extra->keepalive == NULL)
-            extra->keepalive = g_object_ref (source->extra->keepalive ? source->extra->keepalive : source);
+            extra->keepalive = g_object_ref (source_extra->keepalive ? source_extra->keepalive : source);
         }
       relay_mutex_unlock (&self->lock);
     }
@@ -509,7 +653,8 @@ _relay_promise_cancel_requested (RelayPromise *self)
 /* ------------------------------------------------------------------------ */
 
 /* The dispatcher _relay_promise_new_for_dispatcher() hands to the promise it
- * is constructing on this thread, so constructed() need not look one up. */
+ * is constructing on this thread (a user reference it takes over), so
+ * constructed() need not look one up. */
 static GPrivate construct_dispatcher;
 
 static void
@@ -523,19 +668,52 @@ relay_promise_constructed (GObject *object)
   if (dispatcher != NULL)
     {
       g_private_set (&construct_dispatcher, NULL);
-      self->dispatcher = relay_dispatcher_ref (dispatcher);
+      self->dispatcher = dispatcher;
     }
   else
     {
-      self->dispatcher = relay_dispatcher_get_thread_default ();
+      self->dispatcher = relay_dispatcher_acquire_thread_default ();
     }
+}
+
+/* Frees user reactions of an abandoned promise on its context's thread, where
+ * a user expects their data to be released. */
+typedef struct
+{
+  RelayTask        task;
+  RelayDispatcher *dispatcher;    /* a user reference */
+  RelayReaction   *list;
+} ReleaseTask;
+
+static void
+free_reactions (RelayReaction *list)
+{
+  while (list != NULL)
+    {
+      RelayReaction *next = list->next;
+
+      list->next = NULL;
+      reaction_free (list);
+      list = next;
+    }
+}
+
+static void
+release_task_func (RelayTask *task,
+                   gboolean   dispatch)
+{
+  ReleaseTask *self = (ReleaseTask *) task;
+
+  free_reactions (self->list);
+  relay_dispatcher_release (self->dispatcher);
+  g_free (self);
 }
 
 static void
 relay_promise_dispose (GObject *object)
 {
   RelayPromise *self = RELAY_PROMISE (object);
-  RelayReaction *list = NULL;
+  RelayReaction *list = NULL, *user = NULL, **user_tail = &user;
 
   /* A settled promise never becomes pending again: nothing to abandon. */
   if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
@@ -563,9 +741,39 @@ relay_promise_dispose (GObject *object)
       RelayReaction *next = list->next;
 
       list->next = NULL;
-      list->klass->abandon (list, self);
-      reaction_free (list);
+      if (list->klass->internal)
+        {
+          run_internal (list, self, TRUE);
+        }
+      else
+        {
+          list->klass->abandon (list, self);
+          if (list->free_on_owner)
+            {
+              *user_tail = list;
+              user_tail = &list->next;
+            }
+          else
+            {
+              reaction_free (list);
+            }
+        }
       list = next;
+    }
+
+  /* User reactions hold user data: released on the owner. */
+  if (user != NULL && relay_dispatcher_is_dispatching (self->dispatcher))
+    {
+      free_reactions (user);
+    }
+  else if (user != NULL)
+    {
+      ReleaseTask *release = g_new0 (ReleaseTask, 1);
+
+      release->task.func = release_task_func;
+      release->dispatcher = relay_dispatcher_acquire_again (self->dispatcher);
+      release->list = user;
+      relay_dispatcher_post (self->dispatcher, &release->task);
     }
 
   G_OBJECT_CLASS (relay_promise_parent_class)->dispose (object);
@@ -601,7 +809,7 @@ relay_promise_finalize (GObject *object)
       g_free (extra);
     }
 
-  g_clear_pointer (&self->dispatcher, relay_dispatcher_unref);
+  g_clear_pointer (&self->dispatcher, relay_dispatcher_release);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (relay_promise_parent_class)->finalize (object);
@@ -725,11 +933,12 @@ _relay_promise_notify_progress (RelayPromise *self,
   g_object_thaw_notify (object);
 }
 
+/* A new promise on @dispatcher (whose user reference the caller holds):
+ * derived promises share their source's context, not the thread-default one. */
 RelayPromise *
 _relay_promise_new_for_dispatcher (RelayDispatcher *dispatcher)
 {
-  /* Derived promises share their source's context, not the thread-default one. */
-  g_private_set (&construct_dispatcher, dispatcher);
+  g_private_set (&construct_dispatcher, relay_dispatcher_acquire_again (dispatcher));
   return g_object_new (RELAY_TYPE_PROMISE, NULL);
 }
 
@@ -769,15 +978,12 @@ relay_promise_new (void)
 RelayPromise *
 relay_promise_new_for_context (GMainContext *context)
 {
-  RelayPromise *self;
-  g_autoptr(RelayDispatcher) dispatcher = NULL;
-
   if (context == NULL)
     return relay_promise_new ();
 
-  dispatcher = relay_dispatcher_get_for_context (context);
-  self = _relay_promise_new_for_dispatcher (dispatcher);
-  return self;
+  /* The acquired user reference goes to the new promise. */
+  g_private_set (&construct_dispatcher, relay_dispatcher_acquire (context));
+  return g_object_new (RELAY_TYPE_PROMISE, NULL);
 }
 
 /* With @self's lock held: new references to the combinator inputs @self still
@@ -933,16 +1139,19 @@ relay_promise_is_pending (RelayPromise *self)
  * @self: a promise
  *
  * Gets the main context whose thread runs the handlers of @self and emits its
- * `notify` signals. Any thread.
+ * `notify` signals. A promise holds a reference to its context, as a
+ * [class@Gio.Task] does, so the context lives at least as long as @self.
+ * Any thread.
  *
- * Returns: (transfer none): the main context @self's handlers run on
+ * Returns: (transfer none): the main context @self's handlers run on, valid
+ *   as long as @self
  */
 GMainContext *
 relay_promise_get_context (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  return relay_dispatcher_peek_context (self->dispatcher);
+  return relay_dispatcher_get_context (self->dispatcher);
 }
 
 /**

@@ -51,3 +51,18 @@ relay_cond_wait (GCond  *cond,
   g_cond_wait (cond, mutex);
   relay_tsan_acquire (mutex);
 }
+
+/* Returns FALSE if @end_time (monotonic) passed before a signal. */
+static inline gboolean
+relay_cond_wait_until (GCond  *cond,
+                       GMutex *mutex,
+                       gint64  end_time)
+{
+  gboolean signalled;
+
+  relay_tsan_release (mutex);
+  signalled = g_cond_wait_until (cond, mutex, end_time);
+  relay_tsan_acquire (mutex);
+
+  return signalled;
+}

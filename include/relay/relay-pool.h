@@ -65,6 +65,13 @@ guint         relay_pool_get_max_threads (RelayPool      *self);
 RELAY_AVAILABLE_IN_ALL
 RelayWorkerPriority relay_pool_get_worker_priority (RelayPool *self);
 RELAY_AVAILABLE_IN_ALL
+guint         relay_pool_get_idle_timeout (RelayPool     *self);
+RELAY_AVAILABLE_IN_ALL
+void          relay_pool_set_idle_timeout (RelayPool     *self,
+                                           guint          timeout_ms);
+RELAY_AVAILABLE_IN_ALL
+guint         relay_pool_get_n_threads   (RelayPool      *self);
+RELAY_AVAILABLE_IN_ALL
 guint         relay_pool_get_n_queued    (RelayPool      *self);
 RELAY_AVAILABLE_IN_ALL
 guint         relay_pool_get_n_running   (RelayPool      *self);

@@ -243,6 +243,13 @@ RELAY_AVAILABLE_IN_ALL
 RelayPromise      *relay_promise_race                (RelayPromise       **promises,
                                                       guint                n_promises);
 
+/* Dispatch */
+RELAY_AVAILABLE_IN_ALL
+void               relay_main_context_set_dispatch_budget (GMainContext *context,
+                                                           guint         budget_usec);
+RELAY_AVAILABLE_IN_ALL
+guint              relay_main_context_get_dispatch_budget (GMainContext *context);
+
 /* GIO */
 RELAY_AVAILABLE_IN_ALL
 void               relay_promise_wait_async          (RelayPromise        *self,

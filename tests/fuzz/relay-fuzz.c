@@ -16,7 +16,7 @@
  * catch_error with handlers that return nothing, a new promise, an existing
  * promise (adoption, cycles included) or a rejection, then_values, the four
  * combinators, progress, drop a reference, iterate a context, replace a context
- * (the old one is freed with work in flight), create/trigger/destroy/drop
+ * (the owner drops the old one with work in flight), create/trigger/destroy/drop
  * notifiers.
  *
  * Invariants checked:
@@ -24,7 +24,9 @@
  *     a settled promise never changes state;
  *   - handlers and notifier callbacks run only while their context's owner
  *     thread iterates it: never synchronously inside then/resolve/trigger,
- *     never on another thread, never for a context that was replaced;
+ *     never on another thread, never for a context that was replaced until
+ *     somebody iterates that context again (promises keep their context alive,
+ *     as a GTask does: the teardown reaps every replaced context);
  *   - a handler runs at most once and its user data is released exactly once;
  *     fulfilment handlers see a fulfilled promise, rejection handlers a
  *     rejected one;
@@ -34,8 +36,9 @@
  *     fired; the callback covers no more triggers than were accepted and never
  *     runs after destroy returned (it may after the last unref, for triggers
  *     accepted before it); notifier data is released exactly once;
- *   - when the program ends and every context is freed, every promise ever
- *     created has been finalized (nothing leaked, no reference cycle).
+ *   - when the program ends and every context, replaced ones included, has been
+ *     iterated until idle and dropped, every promise ever created has been
+ *     finalized (nothing leaked, no reference cycle).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -159,11 +162,17 @@ typedef struct
   int             finalized;
   guint           generation_counter;
   gboolean        draining;
+  /* Contexts their owners dropped, with their generation: the promises keep
+   * them alive until the teardown reaps them. */
+  GMainContext   *retired[MAX_OPS + N_THREADS];
+  guint           retired_gen[MAX_OPS + N_THREADS];
+  guint           n_retired;
 } Machine;
 
 static Machine machine;
 static __thread int in_iterate;       /* this thread is inside OP_ITERATE */
 static __thread int my_index = -1;    /* which of the machine's threads this is */
+static __thread guint reaping_gen;    /* generation of the retired context being reaped */
 static gboolean helpers_started;
 
 #define violation(...) G_STMT_START {                                     \
@@ -260,13 +269,50 @@ context_open (gpointer data)
   g_main_context_push_thread_default (owner->context);
 }
 
+/* The owner drops its context; its promises may keep it alive, so the
+ * machine remembers it for the teardown. */
 static void
 context_close (gpointer data)
 {
   Owner *owner = &machine.owners[my_index];
 
   g_main_context_pop_thread_default (owner->context);
-  g_clear_pointer (&owner->context, g_main_context_unref);
+  machine.retired[machine.n_retired] = g_steal_pointer (&owner->context);
+  machine.retired_gen[machine.n_retired] = owner->generation;
+  machine.n_retired++;
+}
+
+/* Whether a handler of a context of generation @generation may run on this
+ * thread now: its owner iterates it, or the teardown reaps it. */
+static gboolean
+may_run_here (int   ctx_index,
+              guint generation)
+{
+  if (reaping_gen != 0)
+    return generation == reaping_gen || generation == 0;
+
+  return ctx_index == my_index && in_iterate &&
+         machine.owners[my_index].generation == generation;
+}
+
+/* Iterates every dropped context until idle, then lets it go. */
+static void
+reap_retired (void)
+{
+  for (guint i = 0; i < machine.n_retired; i++)
+    {
+      GMainContext *context = machine.retired[i];
+
+      reaping_gen = machine.retired_gen[i];
+      g_main_context_push_thread_default (context);
+      for (int round = 0; round < 3; round++)
+        while (g_main_context_iteration (context, FALSE))
+          ;
+      g_main_context_pop_thread_default (context);
+      reaping_gen = 0;
+      g_main_context_unref (context);
+    }
+  machine.n_retired = 0;
 }
 
 static void
@@ -368,8 +414,7 @@ handler_common (Record       *record,
                 RelayPromise *source,
                 const char   *what)
 {
-  if (record->ctx_index != my_index || !in_iterate ||
-      machine.owners[my_index].generation != record->generation)
+  if (!may_run_here (record->ctx_index, record->generation))
     violation ("%s ran off its context's iteration (thread %d, context of thread %d)",
                what, my_index, record->ctx_index);
   if (++record->runs != 1)
@@ -432,8 +477,7 @@ observe_value (const GValue *value,
 
   if (++record->runs != 1)
     violation ("a then_values observer ran %d times", record->runs);
-  if (!in_iterate || record->ctx_index != my_index ||
-      machine.owners[my_index].generation != record->generation)
+  if (!may_run_here (record->ctx_index, record->generation))
     violation ("a then_values observer ran outside its context's iteration");
 }
 
@@ -456,10 +500,10 @@ notifier_callback (guint    n_triggers,
 {
   NotifierState *state = data;
 
-  /* The notifier holds its context, so a replaced one is merely never
-   * iterated again: the callback must not run for it. */
-  if (state->ctx_index != my_index || !in_iterate ||
-      machine.owners[my_index].generation != state->generation)
+  /* The notifier holds its context, so a replaced one is merely not
+   * iterated by its owner any more: the callback must not run for it until
+   * the teardown reaps it. */
+  if (!may_run_here (state->ctx_index, state->generation))
     violation ("a notifier callback ran off its context's iteration");
   if (state->destroyed)
     violation ("a notifier callback ran after destroy returned");
@@ -997,6 +1041,7 @@ relay_fuzz_run (const guint8 *data,
   iterate_all ();
   for (int t = 0; t < N_THREADS; t++)
     run_on (t, context_close, NULL);
+  reap_retired ();
 
   for (guint i = 0; i < machine.n_records; i++)
     {

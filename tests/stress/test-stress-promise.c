@@ -350,11 +350,16 @@ run_settle_race (guint64 *totals)
       contexts[c].owner.thread = NULL;
     }
 
-  /* Free the contexts first: a handler skipped because D was cancelled may
-   * still sit in a queue nobody iterates any more, and is released (never
-   * run) when its context goes. */
+  /* A handler skipped because D was cancelled may still sit in a queue
+   * nobody iterated since: the promises keep their context alive (as a GTask
+   * does) and this thread, iterating it now, releases it. */
   for (int c = 0; c < N_OWNERS; c++)
     {
+      g_main_context_push_thread_default (contexts[c].owner.context);
+      for (int round = 0; round < 3; round++)
+        while (g_main_context_iteration (contexts[c].owner.context, FALSE))
+          ;
+      g_main_context_pop_thread_default (contexts[c].owner.context);
       for (guint i = 0; i < n_items; i++)
         g_clear_object (&contexts[c].items[i].d);
       g_clear_pointer (&contexts[c].owner.context, g_main_context_unref);

@@ -2,22 +2,61 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Nothing may be lost silently and nothing may run where it must not:
- *   - a context freed while other threads settle its promises: no handler runs
- *     after the owner stopped iterating, every handler's user data is released
- *     exactly once, every promise is finalized;
+ * Nothing may be lost silently and nothing may run where it must not. A
+ * promise keeps its context alive, as a GTask does, so "the owner drops its
+ * context" means: the context lives on while its promises do, nothing runs
+ * there until some thread iterates it again, and then everything queued runs
+ * exactly once; once the promises are gone, so is the context.
+ *   - an owner that stops iterating and drops its context while other threads
+ *     settle its promises: no handler runs until the context is iterated
+ *     again (here by the test thread, after everyone finished), then every
+ *     handler runs once, every handler's user data is released exactly once,
+ *     every promise and the context are finalized;
  *   - a pool shut down (or unreffed) while jobs are queued and running, with
  *     cancels racing: every promise settles exactly once, jobs that never ran
  *     are rejected with G_IO_ERROR_CANCELLED, job data is released exactly once,
  *     never more than max-threads jobs run at once;
- *   - a context freed while its pool jobs still run: the late results are
- *     dropped, their handlers never run, nothing leaks.
+ *   - an owner that drops its context while its pool jobs still run: the
+ *     late results wait for the context to be iterated, nothing leaks.
  */
 #include <relay/relay.h>
 
 #include "stress-common.h"
 
 static int finalized;    /* atomic */
+
+/* A source whose finalization says that its context was finalized. */
+static GSourceFuncs sentinel_funcs;
+
+static void
+sentinel_finalize (GSource *source)
+{
+  g_atomic_int_set (*(int **) (source + 1), TRUE);
+}
+
+static void
+watch_context_finalized (GMainContext *context,
+                         int          *finalized_flag)
+{
+  GSource *source;
+
+  sentinel_funcs.finalize = sentinel_finalize;
+  source = g_source_new (&sentinel_funcs, sizeof (GSource) + sizeof (int *));
+  *(int **) (source + 1) = finalized_flag;
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+/* Iterates @context on this thread until nothing is ready, a few times over. */
+static void
+reap (GMainContext *context)
+{
+  g_main_context_push_thread_default (context);
+  for (int i = 0; i < 5; i++)
+    while (g_main_context_iteration (context, FALSE))
+      ;
+  g_main_context_pop_thread_default (context);
+}
 
 static void
 count_finalized (gpointer  data,
@@ -35,10 +74,15 @@ count_finalized (gpointer  data,
 typedef struct
 {
   GThread       *owner_thread;
+  GThread       *reaper_thread;     /* iterates the context after everyone finished */
+  GMainContext  *context;           /* a reference for the reaper */
+  int            context_finalized; /* atomic */
+  int            reaped;            /* atomic: the reaper started */
   int            gone;              /* atomic: the owner stopped iterating */
   int            late_runs;         /* atomic: handlers run after gone */
   int            wrong_thread;      /* atomic */
   int            runs;              /* atomic */
+  int            notifier_runs;     /* atomic */
   int            released;          /* atomic */
   guint          n_promises;
   RelayPromise **promises;          /* each settler holds one reference to each */
@@ -59,9 +103,10 @@ doomed_handler (RelayPromise *p,
   DoomedRef *ref = user_data;
   Doomed *doomed = ref->doomed;
 
-  if (g_atomic_int_get (&doomed->gone))
+  if (g_atomic_int_get (&doomed->gone) && !g_atomic_int_get (&doomed->reaped))
     g_atomic_int_inc (&doomed->late_runs);
-  if (g_thread_self () != doomed->owner_thread)
+  if (g_thread_self () != (g_atomic_int_get (&doomed->reaped) ? doomed->reaper_thread
+                                                             : doomed->owner_thread))
     g_atomic_int_inc (&doomed->wrong_thread);
   g_atomic_int_inc (&doomed->runs);
   return NULL;
@@ -84,7 +129,7 @@ doomed_notified (guint    n_triggers,
 
   if (g_atomic_int_get (&doomed->gone))
     g_atomic_int_inc (&doomed->late_runs);
-  g_atomic_int_inc (&doomed->runs);
+  g_atomic_int_inc (&doomed->notifier_runs);
 }
 
 static gpointer
@@ -94,6 +139,8 @@ doomed_owner (gpointer data)
   GMainContext *context = g_main_context_new ();
   RelayNotifier *notifier;
 
+  doomed->context = g_main_context_ref (context);
+  watch_context_finalized (context, &doomed->context_finalized);
   g_main_context_push_thread_default (context);
 
   for (guint i = 0; i < doomed->n_promises; i++)
@@ -126,7 +173,7 @@ doomed_owner (gpointer data)
   g_object_unref (notifier);
 
   g_main_context_pop_thread_default (context);
-  g_main_context_unref (context);    /* the last reference: freed with work queued */
+  g_main_context_unref (context);    /* the owner's last reference, with work queued */
 
   return NULL;
 }
@@ -192,11 +239,23 @@ test_context_freed_with_promises_in_flight (void)
       for (int s = 0; s < N_SETTLERS; s++)
         g_thread_join (threads[s]);
 
+      /* Nothing ran after the owner stopped; the promises keep the context. */
       g_assert_cmpint (doomed.late_runs, ==, 0);
       g_assert_cmpint (doomed.wrong_thread, ==, 0);
-      g_assert_cmpint (doomed.released, ==, (int) doomed.n_promises);
-      g_assert_cmpint (doomed.runs, <=, (int) doomed.n_promises + 1);
+      g_assert_false (g_atomic_int_get (&doomed.context_finalized));
       total_runs += doomed.runs;
+
+      /* Whoever iterates it next runs the rest, once each. */
+      doomed.reaper_thread = g_thread_self ();
+      g_atomic_int_set (&doomed.reaped, TRUE);
+      reap (doomed.context);
+      g_clear_pointer (&doomed.context, g_main_context_unref);
+
+      g_assert_cmpint (doomed.wrong_thread, ==, 0);
+      g_assert_cmpint (doomed.released, ==, (int) doomed.n_promises);
+      g_assert_cmpint (doomed.runs, ==, (int) doomed.n_promises);
+      g_assert_cmpint (doomed.notifier_runs, <=, 1);
+      g_assert_true (g_atomic_int_get (&doomed.context_finalized));
       total_handlers += doomed.n_promises;
 
       pthread_barrier_destroy (&doomed.start);
@@ -204,9 +263,9 @@ test_context_freed_with_promises_in_flight (void)
     }
 
   g_assert_cmpint (g_atomic_int_get (&finalized), ==, (int) (n_rounds * 256));
-  g_test_message ("%u contexts freed with 256 promises each settled by %d threads: "
-                  "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " handlers ran before the "
-                  "context went, the rest were released unrun",
+  g_test_message ("%u contexts dropped by their owners with 256 promises each settled by %d "
+                  "threads: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " handlers ran before "
+                  "the owner stopped, the rest when the context was iterated again",
                   n_rounds, N_SETTLERS, total_runs, total_handlers);
 }
 
@@ -453,6 +512,8 @@ typedef struct
 {
   RelayPool *pool;
   GThread   *owner_thread;
+  GMainContext *context;   /* a reference for the test thread */
+  int        context_finalized;   /* atomic */
   int        gone;         /* atomic */
   int        late_runs;    /* atomic */
   int        handlers;     /* atomic: handler data released */
@@ -486,7 +547,7 @@ orphan_handler (RelayPromise *p,
 {
   Orphans *orphans = user_data;
 
-  if (g_atomic_int_get (&orphans->gone) || g_thread_self () != orphans->owner_thread)
+  if (g_thread_self () != orphans->owner_thread)
     g_atomic_int_inc (&orphans->late_runs);
   return NULL;
 }
@@ -505,6 +566,8 @@ orphan_owner (gpointer data)
   Orphans *orphans = data;
   GMainContext *context = g_main_context_new ();
 
+  orphans->context = g_main_context_ref (context);
+  watch_context_finalized (context, &orphans->context_finalized);
   g_main_context_push_thread_default (context);
 
   for (guint i = 0; i < orphans->n_jobs; i++)
@@ -544,18 +607,25 @@ test_context_freed_with_jobs_in_flight (void)
       orphans.owner_thread = g_thread_new ("orphan-owner", orphan_owner, &orphans);
       g_thread_join (orphans.owner_thread);
 
-      /* Waits for the running jobs; the queued ones are dropped. */
+      /* Waits for the running jobs; the queued ones are rejected. */
       g_clear_object (&orphans.pool);
-
       g_assert_cmpint (orphans.late_runs, ==, 0);
       g_assert_cmpint (orphans.job_data, ==, (int) orphans.n_jobs);
+      g_assert_false (g_atomic_int_get (&orphans.context_finalized));
+
+      /* The test thread takes the context over: the results are delivered. */
+      orphans.owner_thread = g_thread_self ();
+      reap (orphans.context);
+      g_clear_pointer (&orphans.context, g_main_context_unref);
+      g_assert_cmpint (orphans.late_runs, ==, 0);
       g_assert_cmpint (orphans.handlers, ==, (int) orphans.n_jobs);
+      g_assert_true (g_atomic_int_get (&orphans.context_finalized));
     }
 
   g_assert_cmpint (g_atomic_int_get (&finalized), ==, (int) (n_rounds * 64 * 2));
-  g_test_message ("%u contexts freed with 64 pool jobs each in flight: "
-                  "no handler ran late, all data released, all promises finalized",
-                  n_rounds);
+  g_test_message ("%u contexts dropped by their owners with 64 pool jobs each in flight: "
+                  "results delivered when iterated again, all data released, all promises "
+                  "and contexts finalized", n_rounds);
 }
 
 int

@@ -302,6 +302,80 @@ test_destroy_from_callback (void)
   g_assert_null (notifier);
 }
 
+/* The callback destroys and drops its own notifier (single-shot or
+ * repeating): the user data must outlive the callback, then be released
+ * once, on the owner thread. */
+typedef struct
+{
+  RelayNotifier *notifier;
+  gboolean       in_callback;
+  int            freed;
+  int            freed_during_callback;
+  GThread       *free_thread;
+  int            calls;
+} SelfDestroy;
+
+static void
+self_destroy_free (gpointer data)
+{
+  SelfDestroy *self = data;
+
+  self->freed++;
+  if (self->in_callback)
+    self->freed_during_callback++;
+  self->free_thread = g_thread_self ();
+}
+
+static void
+self_destroy_callback (guint    n_triggers,
+                       gpointer data)
+{
+  SelfDestroy *self = data;
+
+  self->in_callback = TRUE;
+  self->calls++;
+  relay_notifier_destroy (self->notifier);
+  g_clear_object (&self->notifier);
+  g_assert_cmpint (self->freed, ==, 0);     /* still ours: we are running */
+  self->in_callback = FALSE;
+}
+
+static void
+self_unref_callback (guint    n_triggers,
+                     gpointer data)
+{
+  SelfDestroy *self = data;
+
+  self->in_callback = TRUE;
+  self->calls++;
+  g_clear_object (&self->notifier);          /* the last reference */
+  g_assert_cmpint (self->freed, ==, 0);
+  self->in_callback = FALSE;
+}
+
+static void
+test_destroy_self_releases_after_callback (void)
+{
+  RelayNotifierFunc callbacks[] = { self_destroy_callback, self_unref_callback };
+
+  for (guint c = 0; c < G_N_ELEMENTS (callbacks); c++)
+    for (int repeating = 0; repeating <= 1; repeating++)
+      {
+        SelfDestroy self = { 0 };
+
+        self.notifier = relay_notifier_new (callbacks[c], &self, self_destroy_free);
+        relay_notifier_set_repeating (self.notifier, repeating);
+        g_assert_true (relay_notifier_trigger (self.notifier));
+        drain (NULL);
+
+        g_assert_null (self.notifier);
+        g_assert_cmpint (self.calls, ==, 1);
+        g_assert_cmpint (self.freed_during_callback, ==, 0);
+        g_assert_cmpint (self.freed, ==, 1);
+        g_assert_true (self.free_thread == g_thread_self ());
+      }
+}
+
 static void
 test_properties (void)
 {
@@ -735,6 +809,7 @@ main (int   argc,
   g_test_add_func ("/notifier/stream", test_stream);
   g_test_add_func ("/notifier/destroy", test_destroy);
   g_test_add_func ("/notifier/destroy-from-callback", test_destroy_from_callback);
+  g_test_add_func ("/notifier/destroy-self-releases-after-callback", test_destroy_self_releases_after_callback);
   g_test_add_func ("/notifier/trigger-then-last-unref", test_trigger_then_last_unref);
   g_test_add_func ("/notifier/properties", test_properties);
   g_test_add_func ("/notifier/many-threads", test_many_threads);

@@ -805,6 +805,78 @@ test_misuse (void)
   g_assert_cmpuint (relay_pool_get_max_threads (relay_pool_get_default ()), ==, g_get_num_processors ());
 }
 
+/* --- concurrent shutdown ---------------------------------------------------- */
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+  int      done;       /* atomic: the gated job finished */
+} Gate;
+
+static void
+gated_job (RelayJob *job,
+           gpointer  data)
+{
+  Gate *gate = data;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+
+  g_atomic_int_set (&gate->done, TRUE);
+  relay_job_return_int (job, 1);
+}
+
+static Gate *shutdown_gate;
+
+/* Returns whether the running job had finished when shutdown returned. */
+static gpointer
+shutdown_thread (gpointer pool)
+{
+  relay_pool_shutdown (pool);
+  return GINT_TO_POINTER (g_atomic_int_get (&shutdown_gate->done));
+}
+
+/* Every shutdown call waits for the running jobs, not only the first. */
+static void
+test_concurrent_shutdown (void)
+{
+  Gate gate = { .open = FALSE };
+  RelayPool *pool = relay_pool_new (1);
+  g_autoptr(RelayPromise) job = relay_pool_run (pool, gated_job, &gate, NULL);
+  GThread *first, *second;
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  shutdown_gate = &gate;
+
+  while (relay_pool_get_n_running (pool) != 1)
+    g_thread_yield ();
+
+  first = g_thread_new ("shutdown-1", shutdown_thread, pool);
+  while (!relay_pool_is_shut_down (pool))
+    g_thread_yield ();
+  second = g_thread_new ("shutdown-2", shutdown_thread, pool);
+  g_usleep (20000);     /* lets the second call reach its wait (not needed to pass) */
+
+  g_mutex_lock (&gate.lock);
+  gate.open = TRUE;
+  g_cond_broadcast (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (first)));
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (second)));
+
+  wait_settled (job);
+  g_assert_cmpint (relay_promise_get_int (job), ==, 1);
+  g_object_unref (pool);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
 /* --- worker priority --------------------------------------------------------- */
 
 #ifdef __linux__
@@ -879,6 +951,7 @@ main (int   argc,
   g_test_add_func ("/pool/context-freed-in-flight", test_context_freed_in_flight);
   g_test_add_func ("/pool/no-deadlock", test_no_deadlock);
   g_test_add_func ("/pool/misuse", test_misuse);
+  g_test_add_func ("/pool/concurrent-shutdown", test_concurrent_shutdown);
 #ifdef __linux__
   g_test_add_func ("/pool/worker-priority", test_worker_priority);
 #endif

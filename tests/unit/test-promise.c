@@ -649,6 +649,37 @@ test_second_context (void)
 }
 
 /* A context that is finalized with handlers queued never runs them. */
+/* A source whose finalization tells when its context was finalized (the
+ * context holds the only reference). */
+static GSourceFuncs sentinel_funcs;
+
+static void
+sentinel_finalize (GSource *source)
+{
+  gboolean **flag = (gboolean **) (source + 1);
+
+  **flag = TRUE;
+}
+
+static void
+watch_context_finalized (GMainContext *context,
+                         gboolean     *finalized)
+{
+  GSource *source;
+
+  sentinel_funcs.finalize = sentinel_finalize;
+  source = g_source_new (&sentinel_funcs, sizeof (GSource) + sizeof (gboolean *));
+  *(gboolean **) (source + 1) = finalized;
+  *finalized = FALSE;
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+/* The owner drops its context and every promise while a handler is queued:
+ * as with a GTask, the queued work keeps the context alive and runs when the
+ * context is iterated; then the context goes. */
+static gboolean context_gone;
+
 static void
 test_context_finalized (void)
 {
@@ -657,22 +688,158 @@ test_context_finalized (void)
   RelayPromise *p = relay_promise_new_for_context (context);
   RelayPromise *d = relay_promise_then (p, note_thread, &seen, NULL);
 
+  watch_context_finalized (context, &context_gone);
   relay_promise_resolve_int (p, 1);
-  g_main_context_unref (context);
-  g_assert_cmpint (seen.calls, ==, 0);
-
   g_object_unref (d);
   g_object_unref (p);
+  g_assert_cmpint (seen.calls, ==, 0);
+  g_assert_false (context_gone);
 
-  /* settling after the context is gone is harmless too */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpint (seen.calls, ==, 1);
+  g_main_context_unref (context);
+  g_assert_true (context_gone);
+
+  /* Nothing queued: the last promise lets the context go at once. */
   context = g_main_context_new ();
+  watch_context_finalized (context, &context_gone);
   p = relay_promise_new_for_context (context);
   d = relay_promise_then (p, note_thread, &seen, NULL);
   g_main_context_unref (context);
-  relay_promise_resolve_int (p, 2);
   g_object_unref (d);
+  g_assert_false (context_gone);
   g_object_unref (p);
-  g_assert_cmpint (seen.calls, ==, 0);
+  g_assert_true (context_gone);
+  g_assert_cmpint (seen.calls, ==, 1);
+}
+
+/* Progress delivered by a promise's settled task while its progress task is
+ * still queued, then reported again: the dispatcher must not queue the same
+ * task twice (that overwrote a queued link: later tasks were lost). */
+static RelayPromise *reported, *resolved_later;
+
+static RelayPromise *
+resolve_the_later_one (RelayPromise *promise,
+               gpointer      data)
+{
+  relay_promise_resolve_int (resolved_later, 1);
+  return NULL;
+}
+
+static RelayPromise *
+report_on_reported (RelayPromise *promise,
+                    gpointer      data)
+{
+  relay_promise_report_progress (reported, 0.2, NULL);
+  return NULL;
+}
+
+static RelayPromise *
+outlast_budget (RelayPromise *promise,
+                gpointer      data)
+{
+  g_usleep (6000);      /* longer than the dispatch budget and the progress interval */
+  return NULL;
+}
+
+static RelayPromise *
+count_call (RelayPromise *promise,
+            gpointer      data)
+{
+  (*(int *) data)++;
+  return NULL;
+}
+
+static void
+test_progress_task_never_queued_twice (void)
+{
+  int later_calls = 0;
+  g_autoptr(RelayPromise) w = relay_promise_new ();
+  g_autoptr(RelayPromise) x = relay_promise_new ();
+  g_autoptr(RelayPromise) dw = NULL, dx = NULL, dp = NULL, dl = NULL;
+
+  reported = relay_promise_new ();
+  resolved_later = relay_promise_new ();
+  relay_promise_report_progress (reported, 0.1, NULL);
+  drain (NULL);
+  g_usleep (6000);
+
+  dl = relay_promise_then (resolved_later, count_call, &later_calls, NULL);
+  dw = relay_promise_then (w, resolve_the_later_one, NULL, NULL);
+  dx = relay_promise_then (x, report_on_reported, NULL, NULL);
+  dp = relay_promise_then (reported, outlast_budget, NULL, NULL);
+  relay_promise_resolve_int (w, 1);
+  relay_promise_resolve_int (x, 1);
+  relay_promise_resolve_int (reported, 1);
+  g_main_context_iteration (NULL, FALSE);
+
+  relay_promise_report_progress (reported, 0.3, NULL);
+  wait_settled (dl);
+  g_assert_cmpint (later_calls, ==, 1);
+  drain (NULL);
+  g_assert_cmpfloat (relay_promise_get_progress (reported), ==, 0.3);
+
+  g_clear_object (&reported);
+  g_clear_object (&resolved_later);
+}
+
+/* A promise keeps its context alive, as a GTask does: the context its
+ * accessor and property hand out stays valid after every other reference is
+ * gone, iterating it runs the handlers, and the last promise releases it. */
+static void
+test_context_outlived (void)
+{
+  GMainContext *context = g_main_context_new ();
+  ThreadSeen seen = { 0 };
+  RelayPromise *p = relay_promise_new_for_context (context);
+  RelayPromise *d = relay_promise_then (p, note_thread, &seen, NULL);
+  GMainContext *from_property = NULL;
+  gboolean finalized;
+
+  watch_context_finalized (context, &finalized);
+  g_main_context_unref (context);
+  g_assert_false (finalized);
+
+  g_assert_true (relay_promise_get_context (p) == context);
+  g_object_get (p, "context", &from_property, NULL);
+  g_assert_true (from_property == context);
+  g_main_context_unref (from_property);
+
+  relay_promise_resolve_int (p, 1);
+  drain (relay_promise_get_context (p));
+  g_assert_cmpint (seen.calls, ==, 1);
+  g_assert_false (relay_promise_is_pending (d));
+
+  g_object_unref (d);
+  g_assert_false (finalized);
+  g_object_unref (p);
+  g_assert_true (finalized);
+}
+
+/* A handler on context A returns a promise of context B: A's promise settles
+ * when B's does, whether or not anybody iterates B. */
+static void
+test_adopt_without_foreign_loop (void)
+{
+  GMainContext *foreign_context = g_main_context_new ();
+  g_autoptr(RelayPromise) p = resolved_int (0);
+  g_autoptr(RelayPromise) foreign = relay_promise_new_for_context (foreign_context);
+  g_autoptr(RelayPromise) d = NULL;
+
+  adoptee = foreign;
+  d = relay_promise_then (p, return_adoptee, NULL, NULL);
+  drain (NULL);
+  g_assert_true (relay_promise_is_pending (d));
+
+  relay_promise_resolve_int (foreign, 78);
+  drain (NULL);          /* never foreign_context */
+  g_assert_false (relay_promise_is_pending (d));
+  g_assert_cmpint (relay_promise_get_int (d), ==, 78);
+  adoptee = NULL;
+
+  g_clear_object (&foreign);
+  g_main_context_unref (foreign_context);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1423,6 +1590,8 @@ main (int   argc,
   g_test_add_func ("/promise/threads/settle-race", test_settle_race);
   g_test_add_func ("/promise/threads/second-context", test_second_context);
   g_test_add_func ("/promise/threads/context-finalized", test_context_finalized);
+  g_test_add_func ("/promise/threads/context-outlived", test_context_outlived);
+  g_test_add_func ("/promise/threads/adopt-without-foreign-loop", test_adopt_without_foreign_loop);
   g_test_add_func ("/promise/chain/long", test_long_chain);
   g_test_add_func ("/promise/chain/long-main-thread", test_long_chain_main_thread);
   g_test_add_func ("/promise/combinators/all", test_all);
@@ -1439,6 +1608,7 @@ main (int   argc,
   g_test_add_func ("/promise/tap-finally", test_tap_finally);
   g_test_add_func ("/promise/abandoned", test_abandoned);
   g_test_add_func ("/promise/progress", test_progress);
+  g_test_add_func ("/promise/progress/task-never-queued-twice", test_progress_task_never_queued_twice);
   g_test_add_func ("/promise/gio/wait-async", test_wait_async);
   g_test_add_func ("/promise/gio/wait-sync", test_wait_sync);
   g_test_add_func ("/promise/gio/task", test_task_interop);
