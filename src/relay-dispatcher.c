@@ -269,10 +269,10 @@ dispatcher_context_finalized (gpointer data)
 {
   RelayDispatcher *self = data;
 
-  g_mutex_lock (&registry_lock);
+  relay_mutex_lock (&registry_lock);
   if (registry != NULL && g_hash_table_lookup (registry, self->context) == self)
     g_hash_table_remove (registry, self->context);
-  g_mutex_unlock (&registry_lock);
+  relay_mutex_unlock (&registry_lock);
 
   g_atomic_int_set (&self->dead, TRUE);
 
@@ -358,8 +358,7 @@ relay_dispatcher_acquire (GMainContext *context)
 {
   RelayDispatcher *self;
 
-  g_mutex_lock (&registry_lock);
-  relay_tsan_acquire (&registry_lock);
+  relay_mutex_lock (&registry_lock);
 
   if (registry == NULL)
     registry = g_hash_table_new (NULL, NULL);
@@ -374,8 +373,7 @@ relay_dispatcher_acquire (GMainContext *context)
     }
   add_user (self);
 
-  relay_tsan_release (&registry_lock);
-  g_mutex_unlock (&registry_lock);
+  relay_mutex_unlock (&registry_lock);
 
   return self;
 }
@@ -630,3 +628,4 @@ relay_main_context_get_dispatch_budget (GMainContext *context)
 
   return budget;
 }
+

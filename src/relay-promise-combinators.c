@@ -7,7 +7,12 @@
  * share a small refcounted state; they run no user code, so they run wherever
  * an input settles and only settle the result, which is thread-safe. The
  * result keeps borrowed back links to its inputs so that cancelling it cancels
- * the inputs nobody else consumes.
+ * the inputs nobody else consumes; they are set, under the result's lock,
+ * before the first reaction is attached.
+ *
+ * Inputs settle on any threads at once: each reaction writes only its own
+ * slot of the shared state, and the atomic countdown orders those writes
+ * before the read by whichever reaction brings it to zero.
  */
 #include "config.h"
 
@@ -201,7 +206,6 @@ combine (CombineMode    mode,
          guint          n_promises)
 {
   RelayPromise *result = relay_promise_new ();
-  RelayPromise **inputs;
   CombineState *state;
 
   if (n_promises == 0)
@@ -232,17 +236,15 @@ combine (CombineMode    mode,
   if (mode == COMBINE_ANY)
     state->errors = g_new0 (GError *, n_promises);
 
-  /* No lock needed for the links: nobody else can see @result yet. */
-  inputs = _relay_promise_alloc_inputs (result, n_promises);
+  _relay_promise_set_inputs (result, promises, n_promises);
 
   for (guint i = 0; i < n_promises; i++)
     {
       CombineReaction *reaction = g_new0 (CombineReaction, 1);
 
-      inputs[i] = promises[i];
       reaction->parent.klass = &combine_class;
       reaction->parent.derived = g_object_ref (result);
-      reaction->parent.back_link = &inputs[i];
+      reaction->parent.back_link = &result->extra->inputs[i];
       reaction->parent.consumer = TRUE;
       reaction->state = state;
       reaction->index = i;

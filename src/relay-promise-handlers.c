@@ -229,8 +229,7 @@ link_unless_cycle (RelayPromise  *derived,
   SearchSide forward = { NULL }, backward = { NULL };
   gboolean cycle, added = FALSE;
 
-  g_mutex_lock (&link_lock);
-  relay_tsan_acquire (&link_lock);
+  relay_mutex_lock (&link_lock);
 
   cycle = closes_cycle_locked (derived, result, &forward, &backward);
   if (!cycle)
@@ -243,8 +242,7 @@ link_unless_cycle (RelayPromise  *derived,
       added = _relay_promise_add_reaction_if_pending (result, reaction);
     }
 
-  relay_tsan_release (&link_lock);
-  g_mutex_unlock (&link_lock);
+  relay_mutex_unlock (&link_lock);
 
   side_clear (&forward);
   side_clear (&backward);

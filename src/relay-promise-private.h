@@ -143,7 +143,8 @@ gboolean      _relay_promise_reject_code        (RelayPromise     *self,
 void          _relay_promise_release_consumer   (RelayPromise     *source);
 void          _relay_promise_unlink             (RelayReaction    *reaction,
                                                  RelayPromise     *source);
-RelayPromise **_relay_promise_alloc_inputs      (RelayPromise     *self,
+void          _relay_promise_set_inputs         (RelayPromise     *self,
+                                                 RelayPromise    **inputs,
                                                  guint             n_inputs);
 void          _relay_promise_set_errors         (RelayPromise     *self,
                                                  GPtrArray        *errors);

@@ -561,21 +561,40 @@ _relay_promise_set_errors (RelayPromise *self,
 /**
  * relay_promise_dup_errors:
  * @self: a promise
+ * @n_errors: (out) (optional): return location for the number of errors
  *
- * The individual errors behind a %RELAY_ERROR_AGGREGATE rejection from
- * [func@Relay.Promise.any], one per input, in input order. Any thread.
+ * Copies the individual errors behind a %RELAY_ERROR_AGGREGATE rejection from
+ * [func@Relay.Promise.any], one per input, in input order. The array is also
+ * %NULL-terminated. Free each error with g_error_free() and the array with
+ * g_free(). Any thread.
  *
- * Returns: (transfer container) (element-type GLib.Error) (nullable): the
- *   errors, or %NULL if @self was not rejected by [func@Relay.Promise.any]
+ * Returns: (array length=n_errors) (transfer full) (nullable): a new array
+ *   of copies of the errors, or %NULL (and 0) if @self was not rejected by
+ *   [func@Relay.Promise.any]
  */
-GPtrArray *
-relay_promise_dup_errors (RelayPromise *self)
+GError **
+relay_promise_dup_errors (RelayPromise *self,
+                          guint        *n_errors)
 {
+  PromiseExtra *extra;
+  GError **copy;
+
+  if (n_errors != NULL)
+    *n_errors = 0;
+
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
+  /* @errors is set before the promise settles and immutable after. */
+  extra = g_atomic_pointer_get (&self->extra);
   if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED ||
-      self->extra == NULL || self->extra->errors == NULL)
+      extra == NULL || extra->errors == NULL)
     return NULL;
 
-  return g_ptr_array_ref (self->extra->errors);
+  copy = g_new0 (GError *, extra->errors->len + 1);
+  for (guint i = 0; i < extra->errors->len; i++)
+    copy[i] = g_error_copy (g_ptr_array_index (extra->errors, i));
+  if (n_errors != NULL)
+    *n_errors = extra->errors->len;
+
+  return copy;
 }

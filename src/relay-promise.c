@@ -1193,19 +1193,20 @@ relay_promise_get_cancellable (RelayPromise *self)
 /* Combinator support                                                       */
 /* ------------------------------------------------------------------------ */
 
-/* Allocates the back links a combinator's result keeps to its inputs. */
-RelayPromise **
-_relay_promise_alloc_inputs (RelayPromise *self,
-                             guint         n_inputs)
+/* Sets the back links a combinator's result keeps to its inputs, all at once
+ * and under its lock, before any input can be told about the result: an
+ * input that settles at once on another thread then finds its link. */
+void
+_relay_promise_set_inputs (RelayPromise  *self,
+                           RelayPromise **inputs,
+                           guint          n_inputs)
 {
   PromiseExtra *extra;
 
   relay_mutex_lock (&self->lock);
   extra = _relay_promise_ensure_extra_locked (self);
   g_assert (extra->inputs == NULL);
-  extra->inputs = g_new0 (RelayPromise *, MAX (n_inputs, 1));
+  extra->inputs = g_memdup2 (inputs, sizeof (RelayPromise *) * MAX (n_inputs, 1));
   extra->n_inputs = n_inputs;
   relay_mutex_unlock (&self->lock);
-
-  return extra->inputs;
 }

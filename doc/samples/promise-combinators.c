@@ -40,12 +40,17 @@ static RelayPromise *
 report_any (RelayPromise *any,
             gpointer      user_data)
 {
-  g_autoptr(GPtrArray) errors = relay_promise_dup_errors (any);
+  guint n_errors;
+  GError **errors = relay_promise_dup_errors (any, &n_errors);
 
   g_assert_true (g_error_matches (relay_promise_get_error (any),
                                   RELAY_ERROR, RELAY_ERROR_AGGREGATE));
-  for (guint i = 0; i < errors->len; i++)
-    g_print ("any: input %u failed: %s\n", i, ((GError *) g_ptr_array_index (errors, i))->message);
+  for (guint i = 0; i < n_errors; i++)
+    {
+      g_print ("any: input %u failed: %s\n", i, errors[i]->message);
+      g_error_free (errors[i]);
+    }
+  g_free (errors);
 
   return NULL;                          /* handled */
 }

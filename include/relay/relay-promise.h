@@ -167,7 +167,8 @@ gpointer           relay_promise_get_pointer         (RelayPromise        *self)
 RELAY_AVAILABLE_IN_ALL
 const GError      *relay_promise_get_error           (RelayPromise        *self);
 RELAY_AVAILABLE_IN_ALL
-GPtrArray         *relay_promise_dup_errors          (RelayPromise        *self);
+GError          **relay_promise_dup_errors          (RelayPromise        *self,
+                                                      guint               *n_errors);
 RELAY_AVAILABLE_IN_ALL
 GMainContext      *relay_promise_get_context         (RelayPromise        *self);
 RELAY_AVAILABLE_IN_ALL

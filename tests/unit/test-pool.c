@@ -877,6 +877,50 @@ test_concurrent_shutdown (void)
   g_cond_clear (&gate.cond);
 }
 
+/* --- idle threads retire ----------------------------------------------------- */
+
+static void
+quick_job (RelayJob *job,
+           gpointer  data)
+{
+  relay_job_return_int (job, GPOINTER_TO_INT (data));
+}
+
+/* The pool grows on demand up to max-threads, and threads with nothing to do
+ * for idle-timeout exit; the next job starts one again. */
+static void
+test_idle_threads_retire (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (2);
+  RelayPromise *jobs[8];
+  guint timeout;
+
+  g_assert_cmpuint (relay_pool_get_idle_timeout (pool), ==, 15000);
+  g_assert_cmpuint (relay_pool_get_n_threads (pool), ==, 0);
+  relay_pool_set_idle_timeout (pool, 1);
+  g_object_get (pool, "idle-timeout", &timeout, NULL);
+  g_assert_cmpuint (timeout, ==, 1);
+
+  for (int i = 0; i < 8; i++)
+    jobs[i] = relay_pool_run (pool, quick_job, GINT_TO_POINTER (i), NULL);
+  g_assert_cmpuint (relay_pool_get_n_threads (pool), <=, 2);
+  for (int i = 0; i < 8; i++)
+    {
+      wait_settled (jobs[i]);
+      g_assert_cmpint (relay_promise_get_int (jobs[i]), ==, i);
+      g_object_unref (jobs[i]);
+    }
+
+  /* No time limit: the test fails by its meson timeout if they never go. */
+  while (relay_pool_get_n_threads (pool) > 0)
+    g_usleep (1000);
+
+  jobs[0] = relay_pool_run (pool, quick_job, GINT_TO_POINTER (42), NULL);
+  wait_settled (jobs[0]);
+  g_assert_cmpint (relay_promise_get_int (jobs[0]), ==, 42);
+  g_object_unref (jobs[0]);
+}
+
 /* --- worker priority --------------------------------------------------------- */
 
 #ifdef __linux__
@@ -952,6 +996,7 @@ main (int   argc,
   g_test_add_func ("/pool/no-deadlock", test_no_deadlock);
   g_test_add_func ("/pool/misuse", test_misuse);
   g_test_add_func ("/pool/concurrent-shutdown", test_concurrent_shutdown);
+  g_test_add_func ("/pool/idle-threads-retire", test_idle_threads_retire);
 #ifdef __linux__
   g_test_add_func ("/pool/worker-priority", test_worker_priority);
 #endif
