@@ -124,6 +124,19 @@ def _when_settled(promise, callback):
 class Promise(Relay.Promise):
     """A Relay.Promise that Python can ``await`` and chain with plain callables."""
 
+    def get_value(self, index):
+        """The value at ``index`` (see ``Relay.Promise.get_value``).
+
+        A boxed value (``GLib.Bytes``, say) is returned as a copy of its own:
+        PyGObject 3.42 wraps the boxed inside a ``const GValue *`` without
+        taking a reference, so the plain wrapper would dangle once the promise
+        is finalized.
+        """
+        value = Relay.Promise.get_value(self, index)
+        if isinstance(value, GObject.GBoxed):
+            value = value.copy()
+        return value
+
     def values(self):
         """All the values the promise was fulfilled with, as a tuple."""
         return tuple(self.get_value(i) for i in range(self.get_n_values()))
