@@ -414,13 +414,14 @@ finish_call_new (RelayPromise *promise,
  *
  * ```c
  * RelayPromise *promise = relay_promise_new ();
+ * gpointer finisher =
+ *   relay_gio_finish_pointer (promise, G_TYPE_BYTES,
+ *                             (RelayFinishPointerFunc) g_input_stream_read_bytes_finish,
+ *                             NULL);
  *
  * g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT,
  *                                  relay_promise_get_cancellable (promise),
- *                                  relay_gio_ready,
- *                                  relay_gio_finish_pointer (promise, G_TYPE_BYTES,
- *                                                            (RelayFinishPointerFunc) g_input_stream_read_bytes_finish,
- *                                                            NULL));
+ *                                  relay_gio_ready, finisher);
  * ```
  *
  * When the call completes, @promise is settled as by

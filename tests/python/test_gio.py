@@ -13,7 +13,7 @@ import socket
 import tempfile
 import threading
 
-from gi.repository import Gio
+from gi.repository import Gio, GObject
 
 from relaytesting import GLib, Relay, TestCase, drain, iterate_until, main, settle
 
@@ -316,6 +316,16 @@ class FromAsyncTests(GioTestCase):
         self.assertEqual(settle(promise).result().get_data(), b'data')
         cancellable.cancel()
         self.assertEqual(promise.get_state(), Relay.PromiseState.FULFILLED)
+
+    def test_call_that_does_not_start_raises(self):
+        stream = Gio.MemoryInputStream.new_from_bytes(GLib.Bytes.new(b'abc'))
+        cancellable = Gio.Cancellable()
+        with self.assertRaises(TypeError):
+            Relay.Promise.from_async(stream.read_bytes_async, stream.read_bytes_finish,
+                                     'not a count', GLib.PRIORITY_DEFAULT,
+                                     cancellable=cancellable)
+        signal = GObject.signal_lookup('cancelled', Gio.Cancellable)
+        self.assertFalse(GObject.signal_has_handler_pending(cancellable, signal, 0, False))
 
     def test_wrapper_with_cancellable(self):
         source, sink = self.pipe()

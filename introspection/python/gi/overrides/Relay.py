@@ -234,7 +234,14 @@ class Promise(Relay.Promise):
             else:
                 promise.resolve_result(outcome)
 
-        async_func(*args, promise.get_cancellable(), ready)
+        try:
+            async_func(*args, promise.get_cancellable(), ready)
+        except Exception:
+            # The call never started (wrong arguments, say): nothing settles
+            # the promise, so drop it, and the cancellable's handler with it.
+            if handler:
+                GObject.Object.disconnect(cancellable, handler.pop())
+            raise
         return promise
 
     def resolve_result(self, result):
