@@ -312,15 +312,55 @@ relay_promise_wait (RelayPromise  *self,
     }
 }
 
+/* Rejects @self because @result can only be read by its own _finish()
+ * function, which is not known here. */
+static void
+reject_unreadable (RelayPromise *self,
+                   GAsyncResult *result)
+{
+  GObject *source = G_IS_TASK (result) ? g_task_get_source_object (G_TASK (result)) : NULL;
+  g_autofree char *what = NULL;
+
+  if (!G_IS_TASK (result))
+    what = g_strdup_printf ("a %s, not a GTask", G_OBJECT_TYPE_NAME (result));
+  else if (source != NULL)
+    what = g_strdup_printf ("a GTask of a %s operation", G_OBJECT_TYPE_NAME (source));
+  else
+    what = g_strdup ("a GTask with a source tag");
+
+  relay_promise_reject_error (self,
+                              g_error_new (RELAY_ERROR, RELAY_ERROR_NOT_SUPPORTED,
+                                           "relay_promise_settle_from_task() and "
+                                           "relay_promise_async_ready_callback() were given %s: "
+                                           "only the operation's own _finish() function can read "
+                                           "its result. Use relay_gio_ready() with "
+                                           "relay_gio_finish_pointer() (or _boolean(), _size()) "
+                                           "and that function, or a wrapper from relay-gio.h such "
+                                           "as relay_file_load_bytes()", what));
+}
+
 /**
  * relay_promise_settle_from_task:
  * @self: a promise
- * @result: a completed [class@Gio.Task] whose result was set with
- *   g_task_return_value() or an error
+ * @result: the result of an asynchronous operation
  *
- * Settles @self with the outcome of @result, which is consumed: fulfilled with
- * its value, or rejected with its error. This is how a GTask-based operation
- * becomes a promise; see also [func@Relay.Promise.async_ready_callback]. Any thread.
+ * Settles @self from a bare [class@Gio.Task] made for it: one with no source
+ * object and no source tag, completed with g_task_return_value() or an
+ * error, as in the example of [func@Relay.Promise.async_ready_callback]. @self
+ * is fulfilled with the task's value or rejected with its error, and the
+ * result is consumed.
+ *
+ * Any other result can only be read by its operation's own `_finish()`
+ * function: a GTask has no way to tell how its result was set. That covers
+ * every GIO call (each GTask of GIO has a source object or a source tag) and
+ * any API with its own `_finish()`. @self is then rejected with
+ * %RELAY_ERROR_NOT_SUPPORTED, whose message says what to use instead:
+ * [func@Relay.gio_ready] with the call's finish function, or a wrapper such as
+ * [func@Relay.file_load_bytes].
+ *
+ * A bare task completed with g_task_return_pointer() (or _boolean(), _int())
+ * makes GLib print a critical, and rejects @self with
+ * %RELAY_ERROR_NOT_SUPPORTED too; @self never stays pending. Any thread.
  */
 void
 relay_promise_settle_from_task (RelayPromise *self,
@@ -330,22 +370,38 @@ relay_promise_settle_from_task (RelayPromise *self,
   GError *error = NULL;
 
   g_return_if_fail (RELAY_IS_PROMISE (self));
-  g_return_if_fail (G_IS_TASK (result));
+  g_return_if_fail (G_IS_ASYNC_RESULT (result));
+
+  if (!G_IS_TASK (result) ||
+      g_task_get_source_object (G_TASK (result)) != NULL ||
+      g_task_get_source_tag (G_TASK (result)) != NULL)
+    {
+      reject_unreadable (self, result);
+      return;
+    }
 
   if (g_task_propagate_value (G_TASK (result), &value, &error))
     _relay_promise_resolve_take (self, &value);
-  else
+  else if (error != NULL)
     relay_promise_reject_error (self, error);
+  else
+    relay_promise_reject_literal (self, RELAY_ERROR, RELAY_ERROR_NOT_SUPPORTED,
+                                  "relay_promise_settle_from_task() was given a GTask that "
+                                  "was not completed with g_task_return_value(): complete it "
+                                  "with g_task_return_value(), or settle the promise with "
+                                  "relay_gio_ready() and the operation's _finish() function");
 }
 
 /**
  * relay_promise_async_ready_callback: (skip)
  * @source_object: (nullable): the source object of the operation
- * @result: a completed [class@Gio.Task], as for [method@Relay.Promise.settle_from_task]
+ * @result: the result of the operation, as for
+ *   [method@Relay.Promise.settle_from_task]
  * @promise: (transfer full): the [class@Relay.Promise] to settle
  *
- * A [callback@Gio.AsyncReadyCallback] that settles @promise from a GTask and drops
- * the reference passed as user data. It may run on any thread; the handlers of
+ * A [callback@Gio.AsyncReadyCallback] that settles @promise from a bare GTask
+ * made for it, as [method@Relay.Promise.settle_from_task] does, and drops the
+ * reference passed as user data. It may run on any thread; the handlers of
  * @promise still run on the promise's own context:
  *
  * ```c
@@ -354,6 +410,11 @@ relay_promise_settle_from_task (RelayPromise *self,
  *                           relay_promise_async_ready_callback,
  *                           g_object_ref (promise));
  * ```
+ *
+ * For a GIO call (g_file_load_contents_async() and the like), whose result
+ * only its `_finish()` function can read, use [func@Relay.gio_ready] or a
+ * wrapper such as [func@Relay.file_load_bytes]; given such a result, this
+ * rejects @promise with %RELAY_ERROR_NOT_SUPPORTED.
  */
 void
 relay_promise_async_ready_callback (GObject      *source_object,

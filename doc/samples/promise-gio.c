@@ -1,7 +1,9 @@
 /* promise-gio.c: promises and GIO's asynchronous style, both ways
  *
- * - A GTask-based function becomes a promise with
- *   relay_promise_async_ready_callback().
+ * - A bare GTask made for a promise (no source object, no source tag,
+ *   completed with g_task_return_value()) settles it through
+ *   relay_promise_async_ready_callback(). A GIO call needs its finish
+ *   function instead: see gio.c.
  * - A promise backs a GIO-style _async()/_finish() pair with
  *   relay_promise_return_to_task().
  * - relay_promise_wait_async()/_finish() wait for a promise the GIO way.
@@ -10,7 +12,8 @@
  */
 #include <relay/relay.h>
 
-/* A classic GTask API: the result is set with g_task_return_value(). */
+/* A GTask made for the caller's callback: no source object, no source tag,
+ * and the result set with g_task_return_value(). */
 static void
 legacy_thread (GTask        *task,
                gpointer      source_object,

@@ -30,6 +30,9 @@ G_BEGIN_DECLS
  *   individual errors are available from [method@Relay.Promise.dup_errors]
  * @RELAY_ERROR_ABANDONED: the promise a handler was waiting on was finalized before it
  *   settled, so it can never settle
+ * @RELAY_ERROR_NOT_SUPPORTED: Relay cannot do what was asked, such as read the
+ *   result of a GIO call without the call's `_finish()` function; the message
+ *   says what to use instead
  *
  * Error codes in the %RELAY_ERROR domain.
  */
@@ -39,6 +42,7 @@ typedef enum {
   RELAY_ERROR_NO_RESULT,
   RELAY_ERROR_AGGREGATE,
   RELAY_ERROR_ABANDONED,
+  RELAY_ERROR_NOT_SUPPORTED,
 } RelayError;
 
 RELAY_AVAILABLE_IN_ALL

@@ -10,6 +10,7 @@
 # include "relay-error.h"
 # include "relay-notifier.h"
 # include "relay-promise.h"
+# include "relay-gio.h"
 # include "relay-job.h"
 # include "relay-pool.h"
 #undef RELAY_INSIDE

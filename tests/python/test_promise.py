@@ -2,6 +2,7 @@
 # combinators, errors as GLib.Error
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import gc
 import threading
 
 from gi.repository import Gio, GObject
@@ -288,6 +289,20 @@ class CombinatorTests(TestCase):
         promise = Relay.Promise.new_resolved_values([GObject.Value(GObject.TYPE_UINT, 7),
                                                      GObject.Value(GObject.TYPE_DOUBLE, 0.5)])
         self.assertEqual(promise.result(), (7, 0.5))
+
+    def test_boxed_values_outlive_the_promise(self):
+        # PyGObject 3.42 does not reference a boxed value it reads from a
+        # const GValue *; the override copies it, so the bytes stay valid
+        # once the promise is gone.
+        promise = Relay.Promise.new_resolved_values(
+            [GObject.Value(GLib.Bytes.__gtype__, GLib.Bytes.new(b'kept'))])
+        direct, through_result = promise.get_value(0), promise.result()
+        del promise
+        gc.collect()
+        churn = [GLib.Bytes.new(b'x' * 48) for _ in range(64)]
+        self.assertEqual(direct.get_data(), b'kept')
+        self.assertEqual(through_result.get_data(), b'kept')
+        del churn
 
 
 if __name__ == '__main__':

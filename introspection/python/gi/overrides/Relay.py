@@ -19,11 +19,16 @@ Python program needs on top of the generated bindings:
   holds the GIL while it runs Python code), returns its result as a plain
   value, and an exception rejects the promise with a ``GLib.Error``.
 * ``Relay.Notifier(func)`` as a constructor.
+* ``Promise.from_async(obj.foo_async, obj.foo_finish, *args)``: any GIO
+  ``_async``/``_finish`` pair as a promise (PyGObject 3.42 cannot await GIO
+  calls itself). The ready-made wrappers, such as
+  ``Relay.file_load_bytes(file, None)``, need no glue at all.
 
 How Python values map to promise values: ``None`` is no values, a tuple is
 several values (Common Lisp's ``values``), and anything else is one value:
-``bool``, ``int``, ``float``, ``str`` and ``GObject.Object`` as their GLib
-types (so C and JavaScript can read them), other objects as they are
+``bool``, ``int``, ``float``, ``str``, ``GObject.Object``, ``GLib.Variant`` and
+boxed values such as ``GLib.Bytes`` as their GLib types (so C and JavaScript
+can read them), other objects as they are
 (``GObject.TYPE_PYOBJECT``). Reading a promise reverses this: no values give
 ``None``, one value gives the value, several give a tuple.
 
@@ -61,6 +66,10 @@ def _to_gvalue(obj):
     elif isinstance(obj, str):
         gtype = GObject.TYPE_STRING
     elif isinstance(obj, GObject.Object):
+        gtype = obj.__gtype__
+    elif isinstance(obj, GLib.Variant):
+        gtype = GObject.TYPE_VARIANT
+    elif isinstance(obj, GObject.GBoxed):    # GLib.Bytes and the like
         gtype = obj.__gtype__
     else:
         gtype = GObject.TYPE_PYOBJECT
@@ -124,6 +133,19 @@ def _when_settled(promise, callback):
 class Promise(Relay.Promise):
     """A Relay.Promise that Python can ``await`` and chain with plain callables."""
 
+    def get_value(self, index):
+        """The value at ``index`` (see ``Relay.Promise.get_value``).
+
+        A boxed value (``GLib.Bytes``, say) is returned as a copy of its own:
+        PyGObject 3.42 wraps the boxed inside a ``const GValue *`` without
+        taking a reference, so the plain wrapper would dangle once the promise
+        is finalized.
+        """
+        value = Relay.Promise.get_value(self, index)
+        if isinstance(value, GObject.GBoxed):
+            value = value.copy()
+        return value
+
     def values(self):
         """All the values the promise was fulfilled with, as a tuple."""
         return tuple(self.get_value(i) for i in range(self.get_n_values()))
@@ -178,6 +200,49 @@ class Promise(Relay.Promise):
             return None
 
         return Relay.Promise.finally_(self, handler)
+
+    @staticmethod
+    def from_async(async_func, finish_func, *args, cancellable=None):
+        """A promise for a GIO call: ``async_func(*args, cancellable, callback)``.
+
+        ``async_func`` is the ``_async`` method (bound, like
+        ``file.load_contents_async``) and ``finish_func`` the matching
+        ``_finish``, called as ``finish_func(result)``; ``args`` are the
+        arguments before the cancellable. The promise is fulfilled with what
+        ``finish_func`` returns (a tuple is several values, as everywhere in
+        this module) or rejected with the GLib.Error it raises, domain and
+        code intact. The call gets the promise's cancellable, so cancelling
+        the promise cancels the call; cancelling ``cancellable`` (optional)
+        cancels the promise. The promise belongs to the calling thread's
+        thread-default main context, where GIO calls back.
+        """
+        promise = Promise()
+        handler = []
+        if cancellable is not None:
+            handler.append(GObject.Object.connect(cancellable, 'cancelled',
+                                                  lambda _: promise.cancel()))
+            if cancellable.is_cancelled():
+                promise.cancel()
+
+        def ready(source, result, *user_data):
+            if handler:    # GObject's disconnect: Gio.Cancellable's would wait
+                GObject.Object.disconnect(cancellable, handler.pop())
+            try:
+                outcome = finish_func(result)
+            except Exception as exc:
+                promise.reject_exception(exc)
+            else:
+                promise.resolve_result(outcome)
+
+        try:
+            async_func(*args, promise.get_cancellable(), ready)
+        except Exception:
+            # The call never started (wrong arguments, say): nothing settles
+            # the promise, so drop it, and the cancellable's handler with it.
+            if handler:
+                GObject.Object.disconnect(cancellable, handler.pop())
+            raise
+        return promise
 
     def resolve_result(self, result):
         """Fulfils the promise with a Python result (None, a value or a tuple)."""
