@@ -6,10 +6,14 @@
  * and hears back on the main thread, in either mode, through two callbacks:
  * progress, as often as the runner delivers it, and finished, once.
  *
- * A state change is cheap to show: the status label has a fixed width (the
- * template says so), and the status classes in style.css change its colour
- * only, so the change redraws the label and the buttons and relayouts nothing
- * around them. The row exposes its status and fraction as properties, which
+ * A state change is cheap to show. The status and the progress text are
+ * GtkInscriptions, sized by a number of characters rather than by their
+ * text, so new text only redraws them: a GtkLabel would queue a resize, and a
+ * resize that reaches the window makes GTK recompute the toplevel's size,
+ * which on X11 is ten synchronous round trips to the X server in that frame
+ * (seen with strace and perf: the main thread then sleeps until the server
+ * answers, however busy the machine is). The status classes in style.css
+ * change a colour only, so they restyle one node and relayout nothing. The row exposes its status and fraction as properties, which
  * is how the jobs page feeds the Mandelbrot preview and the self-test watches
  * the run.
  *
@@ -31,8 +35,9 @@ struct _DemoJobRow
 
   GtkLabel          *tag;
   GtkLabel          *title;
-  GtkLabel          *status_label;
+  GtkInscription    *status_label;
   GtkLabel          *detail;
+  GtkInscription    *progress_text;
   GtkProgressBar    *progress_bar;
   GtkWidget         *run_button;
   GtkWidget         *cancel_button;
@@ -65,10 +70,10 @@ set_status (DemoJobRow    *self,
       gtk_widget_add_css_class (GTK_WIDGET (self->status_label), status_classes[status]);
       self->status = status;
     }
-  gtk_label_set_text (self->status_label, status_labels[status]);
+  gtk_inscription_set_text (self->status_label, status_labels[status]);
 
   if (text != NULL)
-    gtk_progress_bar_set_text (self->progress_bar, text);
+    gtk_inscription_set_text (self->progress_text, text);
 
   gtk_widget_set_sensitive (self->run_button, !active);
   gtk_widget_set_sensitive (self->cancel_button, active);
@@ -108,7 +113,7 @@ on_run_progress (DemoRun    *run,
     }
 
   if (text != NULL)
-    gtk_progress_bar_set_text (self->progress_bar, text);
+    gtk_inscription_set_text (self->progress_text, text);
   set_fraction (self, fraction);
 }
 
@@ -136,7 +141,7 @@ on_run_finished (DemoRun       *run,
       g_autofree char *done = g_strdup_printf ("Done in %.1f s",
                                                (g_get_monotonic_time () - self->started_us) /
                                                (double) G_USEC_PER_SEC);
-      gtk_label_set_text (self->status_label, done);
+      gtk_inscription_set_text (self->status_label, done);
     }
 }
 
@@ -246,6 +251,7 @@ demo_job_row_class_init (DemoJobRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DemoJobRow, title);
   gtk_widget_class_bind_template_child (widget_class, DemoJobRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DemoJobRow, detail);
+  gtk_widget_class_bind_template_child (widget_class, DemoJobRow, progress_text);
   gtk_widget_class_bind_template_child (widget_class, DemoJobRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DemoJobRow, run_button);
   gtk_widget_class_bind_template_child (widget_class, DemoJobRow, cancel_button);

@@ -29,10 +29,10 @@ struct _DemoMeterPanel
 
   GtkDrawingArea *pulse;
   GtkDrawingArea *graph;
-  GtkLabel       *frame_gap_label;
-  GtkLabel       *stall_label;
-  GtkLabel       *frames_label;
-  GtkLabel       *updates_label;
+  GtkInscription *frame_gap_label;
+  GtkInscription *stall_label;
+  GtkInscription *frames_label;
+  GtkInscription *updates_label;
 };
 
 G_DEFINE_FINAL_TYPE (DemoMeterPanel, demo_meter_panel, GTK_TYPE_BOX)
@@ -57,18 +57,18 @@ update_text (DemoMeterPanel *self)
 
   stall = demo_measure_get_recent_stall (self->measure);
   g_snprintf (text, sizeof text, "%.1f ms", demo_measure_get_recent_frame_gap (self->measure));
-  gtk_label_set_text (self->frame_gap_label, text);
+  gtk_inscription_set_text (self->frame_gap_label, text);
   g_snprintf (text, sizeof text, "%.1f ms", stall);
-  gtk_label_set_text (self->stall_label, text);
+  gtk_inscription_set_text (self->stall_label, text);
   g_snprintf (text, sizeof text, "%u", demo_measure_get_n_frames_measured (self->measure));
-  gtk_label_set_text (self->frames_label, text);
+  gtk_inscription_set_text (self->frames_label, text);
 
   if (self->runner != NULL)
     {
       g_snprintf (text, sizeof text, "%s of %s",
                   demo_format_count (updates, demo_runner_get_n_updates (self->runner)),
                   demo_format_count (reports, demo_runner_get_n_reports (self->runner)));
-      gtk_label_set_text (self->updates_label, text);
+      gtk_inscription_set_text (self->updates_label, text);
     }
 
   if (stall >= DEMO_STALL_LIMIT_MS)
