@@ -17,6 +17,12 @@
  * way and prints the same figures as a comparison: only the outcome of the
  * jobs decides there, not the stall.
  *
+ * Nothing is warmed up before measuring: the first time a status, a
+ * progress text or a log line is drawn (new glyphs, new styles) happens in
+ * the measured run and counts. Measured, a second "Run all" frame costs the
+ * same as the first, so first-time costs are not what made it expensive.
+ * Only the window's start-up (its first WARM_FRAMES frames) is not measured.
+ *
  * Nothing here fails on how long the run takes. Two watchdogs fail it on
  * lack of progress instead: on the main thread, when no job reported, no row
  * changed state and no example printed for WATCHDOG_S seconds; on a thread of
