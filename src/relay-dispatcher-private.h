@@ -1,5 +1,6 @@
-/* relay-dispatcher-private.h: the one custom GSource per main context that runs
- * every promise handler, and the only way Relay's other threads reach a context
+/* relay-dispatcher-private.h: the custom GSource per main context (one per
+ * priority in use) that runs every promise handler, and the only way Relay's
+ * other threads reach a context
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -43,6 +44,9 @@ void             relay_dispatcher_release                (RelayDispatcher *self)
 GMainContext    *relay_dispatcher_get_context            (RelayDispatcher *self);
 
 gboolean         relay_dispatcher_post                   (RelayDispatcher *self,
+                                                          RelayTask       *task);
+gboolean         relay_dispatcher_post_at                (RelayDispatcher *self,
+                                                          int              priority,
                                                           RelayTask       *task);
 void             relay_dispatcher_attach_source          (RelayDispatcher *self,
                                                           GSource         *source);

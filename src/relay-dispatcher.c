@@ -58,34 +58,49 @@
 #define TASK_END ((RelayTask *) &task_end)
 static const int task_end;
 
-struct _RelayDispatcher
-{
-  int           ref_count;   /* atomic: the source's callback, caches, and one
-                              * while @n_users > 0 */
-  int           n_users;     /* atomic: promises; while > 0 @context is referenced */
-  RelayTask    *head;        /* atomic: lock-free stack of posted tasks, newest first */
-  GThread      *dispatching; /* atomic: the owner thread, while in the dispatch loop */
-  int           dead;        /* atomic: set once, when the context is finalized */
-  guint         budget_usec; /* atomic: how long one dispatch may run; 0: no limit */
+/* One queue and one GSource per priority a context's promises use: the lane of
+ * G_PRIORITY_DEFAULT exists from the start, others are added on first use and
+ * live as long as the dispatcher. Lanes are never removed, so a lane found on
+ * the list stays valid. */
+typedef struct _RelayLane RelayLane;
 
-  GMainContext *context;     /* immutable; referenced while @n_users > 0 */
+struct _RelayLane
+{
+  RelayLane       *next;        /* immutable once on the list */
+  RelayDispatcher *dispatcher;  /* borrowed: owns the lane */
+  int              priority;    /* immutable */
+  RelayTask       *head;        /* atomic: lock-free stack of posted tasks, newest first */
+  GThread         *dispatching; /* atomic: the owner thread, while in the dispatch loop */
 
   /* The wake-up: written by a post that makes the queue non-empty while the
-   * owner may be asleep, polled by the source. Owned by this struct, so a
-   * post after the context died writes into a descriptor nobody polls. On
-   * Linux an eventfd (@wake_fds[1] == -1), elsewhere a pipe. */
-  int           wake_fds[2];
+   * owner may be asleep, polled by the source. Owned by the lane, so a post
+   * after the context died writes into a descriptor nobody polls. On Linux
+   * an eventfd (@wake_fds[1] == -1), elsewhere a pipe. */
+  int              wake_fds[2];
 
   /* Only touched by the thread dispatching the source. */
-  GSource      *source;      /* borrowed: the context owns it */
-  gpointer      wake_tag;
-  RelayTask    *backlog;     /* FIFO remainder of a batch cut short by the budget */
+  GSource         *source;      /* borrowed: the context owns it */
+  gpointer         wake_tag;
+  RelayTask       *backlog;     /* FIFO remainder of a batch cut short by the budget */
+};
+
+struct _RelayDispatcher
+{
+  int           ref_count;   /* atomic: the lanes' source callbacks, caches, and one
+                              * while @n_users > 0 */
+  int           n_users;     /* atomic: promises; while > 0 @context is referenced */
+  int           dead;        /* atomic: set once, when the context is finalized */
+  guint         budget_usec; /* atomic: how long one dispatch may run; 0: no limit */
+  RelayLane    *lanes;       /* atomic: the list; new lanes under @lanes_lock */
+  GMutex        lanes_lock;
+
+  GMainContext *context;     /* immutable; referenced while @n_users > 0 */
 };
 
 typedef struct
 {
-  GSource          source;
-  RelayDispatcher *dispatcher;   /* borrowed: valid until the source is destroyed */
+  GSource    source;
+  RelayLane *lane;           /* borrowed: valid until the source is destroyed */
 } RelayDispatcherSource;
 
 static GMutex      registry_lock;
@@ -101,10 +116,18 @@ dispatcher_unref (RelayDispatcher *self)
     return;
   relay_tsan_acquire (self);
 
-  g_assert (g_atomic_pointer_get (&self->head) == NULL);
-  close (self->wake_fds[0]);
-  if (self->wake_fds[1] >= 0)
-    close (self->wake_fds[1]);
+  while (self->lanes != NULL)
+    {
+      RelayLane *lane = self->lanes;
+
+      self->lanes = lane->next;
+      g_assert (g_atomic_pointer_get (&lane->head) == NULL);
+      close (lane->wake_fds[0]);
+      if (lane->wake_fds[1] >= 0)
+        close (lane->wake_fds[1]);
+      g_free (lane);
+    }
+  g_mutex_clear (&self->lanes_lock);
   g_free (self);
 }
 
@@ -147,7 +170,7 @@ pop_task (RelayTask **list)
 }
 
 static void
-wake_signal (RelayDispatcher *self)
+wake_signal (RelayLane *self)
 {
   const guint64 one = 1;
   int fd = self->wake_fds[1] >= 0 ? self->wake_fds[1] : self->wake_fds[0];
@@ -161,7 +184,7 @@ wake_signal (RelayDispatcher *self)
 }
 
 static void
-wake_acknowledge (RelayDispatcher *self)
+wake_acknowledge (RelayLane *self)
 {
   char buffer[64];
   ssize_t r;
@@ -185,7 +208,7 @@ release_tasks (RelayTask *list)
 
 /* Takes every posted task off the stack, oldest first, or NULL. */
 static RelayTask *
-take_posted (RelayDispatcher *self)
+take_posted (RelayLane *self)
 {
   RelayTask *stack = g_atomic_pointer_exchange (&self->head, NULL);
 
@@ -199,8 +222,8 @@ dispatcher_source_dispatch (GSource     *source,
                             GSourceFunc  callback,
                             gpointer     user_data)
 {
-  RelayDispatcher *self = ((RelayDispatcherSource *) source)->dispatcher;
-  guint budget = g_atomic_int_get (&self->budget_usec);
+  RelayLane *self = ((RelayDispatcherSource *) source)->lane;
+  guint budget = g_atomic_int_get (&self->dispatcher->budget_usec);
   gint64 deadline;
 
   /* Acknowledge a wake-up before taking the queue: a post that lands after
@@ -221,6 +244,7 @@ dispatcher_source_dispatch (GSource     *source,
 
       if (self->backlog == NULL && (self->backlog = take_posted (self)) == NULL)
         break;
+
 
       task = pop_task (&self->backlog);
       task->func (task, TRUE);
@@ -246,7 +270,7 @@ dispatcher_source_check (GSource *source)
 {
   RelayDispatcherSource *self = (RelayDispatcherSource *) source;
 
-  return (g_source_query_unix_fd (source, self->dispatcher->wake_tag) & G_IO_IN) != 0;
+  return (g_source_query_unix_fd (source, self->lane->wake_tag) & G_IO_IN) != 0;
 }
 
 static GSourceFuncs dispatcher_source_funcs = {
@@ -262,19 +286,21 @@ dispatcher_source_callback (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The source is being destroyed, which only happens when its context is
- * finalized, and before GLib frees the context's memory. */
+/* A lane's source is being destroyed, which only happens when its context is
+ * finalized, and before GLib frees the context's memory. The first lane to
+ * hear of it forgets the dispatcher in the registry. */
 static void
-dispatcher_context_finalized (gpointer data)
+lane_context_finalized (gpointer data)
 {
-  RelayDispatcher *self = data;
+  RelayLane *self = data;
+  RelayDispatcher *dispatcher = self->dispatcher;
 
   relay_mutex_lock (&registry_lock);
-  if (registry != NULL && g_hash_table_lookup (registry, self->context) == self)
-    g_hash_table_remove (registry, self->context);
+  if (registry != NULL && g_hash_table_lookup (registry, dispatcher->context) == dispatcher)
+    g_hash_table_remove (registry, dispatcher->context);
   relay_mutex_unlock (&registry_lock);
 
-  g_atomic_int_set (&self->dead, TRUE);
+  g_atomic_int_set (&dispatcher->dead, TRUE);
 
   /* Nothing is queued normally (users keep the context alive, and queued
    * tasks hold users); release anything anyway. A post that lands after
@@ -282,52 +308,96 @@ dispatcher_context_finalized (gpointer data)
   release_tasks (g_steal_pointer (&self->backlog));
   release_tasks (take_posted (self));
 
-  dispatcher_unref (self);
+  dispatcher_unref (dispatcher);
+}
+
+/* Creates the lane of @priority and attaches its source; @self's
+ * lanes_lock held (or @self not yet shared). */
+static RelayLane *
+lane_new (RelayDispatcher *self,
+          int              priority)
+{
+  RelayLane *lane = g_new0 (RelayLane, 1);
+  RelayDispatcherSource *source;
+
+  lane->dispatcher = self;
+  lane->priority = priority;
+
+#ifdef RELAY_WAKE_EVENTFD
+  lane->wake_fds[0] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  lane->wake_fds[1] = -1;
+  if (lane->wake_fds[0] < 0)
+#endif
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_unix_open_pipe (lane->wake_fds, FD_CLOEXEC, &error) ||
+          !g_unix_set_fd_nonblocking (lane->wake_fds[0], TRUE, &error) ||
+          !g_unix_set_fd_nonblocking (lane->wake_fds[1], TRUE, &error))
+        g_error ("Relay: cannot create the dispatcher's wake-up pipe: %s", error->message);
+    }
+
+  source = (RelayDispatcherSource *) g_source_new (&dispatcher_source_funcs,
+                                                   sizeof (RelayDispatcherSource));
+  source->lane = lane;
+  lane->source = (GSource *) source;
+  lane->wake_tag = g_source_add_unix_fd ((GSource *) source, lane->wake_fds[0], G_IO_IN);
+  g_source_set_static_name ((GSource *) source, "[relay] promise dispatcher");
+  g_source_set_priority ((GSource *) source, priority);
+  g_source_set_can_recurse ((GSource *) source, FALSE);
+  /* The callback's data is the lane; its destroy notify drops the
+   * dispatcher reference taken here. */
+  dispatcher_ref (self);
+  g_source_set_callback ((GSource *) source, dispatcher_source_callback,
+                         lane, lane_context_finalized);
+
+  /* Published before the owner can dispatch it (the attach below) or other
+   * threads find it (the list). */
+  g_atomic_pointer_set (&lane->next, self->lanes);
+  g_atomic_pointer_set (&self->lanes, lane);
+
+  g_source_attach ((GSource *) source, self->context);
+  g_source_unref ((GSource *) source);    /* the context owns it now */
+
+  return lane;
 }
 
 static RelayDispatcher *
 dispatcher_new (GMainContext *context)
 {
   RelayDispatcher *self = g_new0 (RelayDispatcher, 1);
-  RelayDispatcherSource *source;
 
-  self->ref_count = 1;   /* the source callback's */
+  self->ref_count = 0;   /* each lane's source callback takes one */
   self->context = context;
   self->budget_usec = DEFAULT_BUDGET_USEC;
-
-#ifdef RELAY_WAKE_EVENTFD
-  self->wake_fds[0] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  self->wake_fds[1] = -1;
-  if (self->wake_fds[0] < 0)
-#endif
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!g_unix_open_pipe (self->wake_fds, FD_CLOEXEC, &error) ||
-          !g_unix_set_fd_nonblocking (self->wake_fds[0], TRUE, &error) ||
-          !g_unix_set_fd_nonblocking (self->wake_fds[1], TRUE, &error))
-        g_error ("Relay: cannot create the dispatcher's wake-up pipe: %s", error->message);
-    }
-
-  source = (RelayDispatcherSource *) g_source_new (&dispatcher_source_funcs,
-                                                   sizeof (RelayDispatcherSource));
-  source->dispatcher = self;
-  self->source = (GSource *) source;
-  self->wake_tag = g_source_add_unix_fd ((GSource *) source, self->wake_fds[0], G_IO_IN);
-  g_source_set_static_name ((GSource *) source, "[relay] promise dispatcher");
-  g_source_set_priority ((GSource *) source, G_PRIORITY_DEFAULT);
-  g_source_set_can_recurse ((GSource *) source, FALSE);
-  g_source_set_callback ((GSource *) source, dispatcher_source_callback,
-                         self, dispatcher_context_finalized);
-
-  /* The owner may dispatch the source as soon as it is attached; the atomic
-   * set orders everything above before it (GLib's own hand-off through the
-   * context lock is invisible to ThreadSanitizer). */
+  g_mutex_init (&self->lanes_lock);
   g_atomic_int_set (&self->dead, FALSE);
-  g_source_attach ((GSource *) source, context);
-  g_source_unref ((GSource *) source);    /* the context owns it now */
+
+  lane_new (self, G_PRIORITY_DEFAULT);
 
   return self;
+}
+
+/* The lane of @priority, created on first use. Any thread. */
+static RelayLane *
+get_lane (RelayDispatcher *self,
+          int              priority)
+{
+  RelayLane *lane;
+
+  for (lane = g_atomic_pointer_get (&self->lanes); lane != NULL; lane = lane->next)
+    if (lane->priority == priority)
+      return lane;
+
+  relay_mutex_lock (&self->lanes_lock);
+  for (lane = self->lanes; lane != NULL; lane = lane->next)
+    if (lane->priority == priority)
+      break;
+  if (lane == NULL)
+    lane = lane_new (self, priority);
+  relay_mutex_unlock (&self->lanes_lock);
+
+  return lane;
 }
 
 /* Adds a user to @self, which the caller knows to be alive, whose context the
@@ -446,23 +516,18 @@ relay_dispatcher_get_context (RelayDispatcher *self)
 gboolean
 relay_dispatcher_is_dispatching (RelayDispatcher *self)
 {
-  return g_atomic_pointer_get (&self->dispatching) == (gpointer) g_thread_self ();
+  GThread *thread = g_thread_self ();
+
+  for (RelayLane *lane = g_atomic_pointer_get (&self->lanes); lane != NULL; lane = lane->next)
+    if (g_atomic_pointer_get (&lane->dispatching) == (gpointer) thread)
+      return TRUE;
+
+  return FALSE;
 }
 
-/*
- * relay_dispatcher_post:
- * @task: (transfer full): a task
- *
- * Queues @task to run on the dispatcher's context, after every task posted
- * before it. Any thread. If the context is gone, @task is released at once on
- * the calling thread.
- *
- * Returns: %TRUE if @task was queued; %FALSE if it already was (the caller
- *   keeps whatever it meant to hand over)
- */
-gboolean
-relay_dispatcher_post (RelayDispatcher *self,
-                       RelayTask       *task)
+static gboolean
+lane_post (RelayLane *self,
+           RelayTask *task)
 {
   RelayTask *old_head;
 
@@ -487,10 +552,44 @@ relay_dispatcher_post (RelayDispatcher *self,
 
   /* Dead: the teardown drained the queue after setting @dead, so whoever
    * pushed after that drains it. */
-  if (g_atomic_int_get (&self->dead))
+  if (g_atomic_int_get (&self->dispatcher->dead))
     release_tasks (take_posted (self));
 
   return TRUE;
+}
+
+/*
+ * relay_dispatcher_post_at:
+ * @priority: the GSource priority to run @task at
+ * @task: (transfer full): a task
+ *
+ * Queues @task to run on the dispatcher's context at @priority, after every
+ * task posted before it at that priority. Any thread. If the context is
+ * gone, @task is released at once on the calling thread.
+ *
+ * Returns: %TRUE if @task was queued; %FALSE if it already was (the caller
+ *   keeps whatever it meant to hand over)
+ */
+gboolean
+relay_dispatcher_post_at (RelayDispatcher *self,
+                          int              priority,
+                          RelayTask       *task)
+{
+  RelayLane *lane = g_atomic_pointer_get (&self->lanes);
+
+  /* The default lane is usually the only one, and first on the list. */
+  if (lane->priority != priority || lane->next != NULL)
+    lane = get_lane (self, priority);
+
+  return lane_post (lane, task);
+}
+
+/* relay_dispatcher_post_at() at G_PRIORITY_DEFAULT. */
+gboolean
+relay_dispatcher_post (RelayDispatcher *self,
+                       RelayTask       *task)
+{
+  return relay_dispatcher_post_at (self, G_PRIORITY_DEFAULT, task);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -448,7 +448,7 @@ add_handler (RelayPromise        *self,
              GDestroyNotify       destroy)
 {
   HandlerReaction *reaction = g_new0 (HandlerReaction, 1);
-  RelayPromise *derived = _relay_promise_new_for_dispatcher (self->dispatcher);
+  RelayPromise *derived = _relay_promise_new_derived (self);
 
   /* No lock: nobody else can see @derived yet. */
   derived->upstream = self;
@@ -684,7 +684,7 @@ values_abandon (RelayReaction *reaction,
 {
   ValuesReaction *self = (ValuesReaction *) reaction;
   ValuesReaction *moved = g_new0 (ValuesReaction, 1);
-  RelayPromise *abandoned = _relay_promise_new_for_dispatcher (source->dispatcher);
+  RelayPromise *abandoned = _relay_promise_new_derived (source);
 
   /* The callbacks must still run on the context, so hand them to a stand-in
    * promise that is rejected at once. */

@@ -67,6 +67,7 @@ struct _RelayPromise
   RelayTask        settled_task;   /* runs @reactions on the dispatcher */
 
   GMutex           lock;
+  int              priority;       /* atomic: the GSource priority handlers run at */
   int              state;          /* written under lock, read atomically anywhere */
   guint            flags;          /* lock */
   guint            n_consumers;    /* lock: reactions that count as consumers */
@@ -122,8 +123,7 @@ gboolean      _relay_promise_settle             (RelayPromise     *self,
 void          _relay_promise_notify_progress    (RelayPromise     *self,
                                                  gboolean          fraction_changed,
                                                  gboolean          text_changed);
-RelayPromise *_relay_promise_new_for_dispatcher (RelayDispatcher  *dispatcher);
-RelayDispatcher *_relay_promise_get_dispatcher  (RelayPromise     *self);
+RelayPromise *_relay_promise_new_derived        (RelayPromise     *source);
 void          _relay_promise_add_reaction       (RelayPromise     *self,
                                                  RelayReaction    *reaction);
 gboolean      _relay_promise_add_reaction_if_pending (RelayPromise *self,

@@ -200,7 +200,8 @@ relay_promise_report_progress (RelayPromise *self,
     return;
 
   g_object_ref (self);
-  if (!relay_dispatcher_post (self->dispatcher, &extra->progress_task))
+  if (!relay_dispatcher_post_at (self->dispatcher, g_atomic_int_get (&self->priority),
+                                 &extra->progress_task))
     g_object_unref (self);
 }
 

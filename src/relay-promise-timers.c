@@ -134,7 +134,7 @@ relay_promise_timeout (RelayPromise *self,
 
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  derived = _relay_promise_new_for_dispatcher (self->dispatcher);
+  derived = _relay_promise_new_derived (self);
   derived->upstream = self;
 
   reaction = g_new0 (TimeoutReaction, 1);

@@ -133,6 +133,7 @@ enum {
   PROP_0,
   PROP_STATE,
   PROP_CONTEXT,
+  PROP_PRIORITY,
   PROP_PROGRESS,
   PROP_PROGRESS_TEXT,
   N_PROPS
@@ -480,7 +481,8 @@ queue_settled_task (RelayPromise *self)
   gboolean queued;
 
   g_object_ref (self);
-  queued = relay_dispatcher_post (self->dispatcher, &self->settled_task);
+  queued = relay_dispatcher_post_at (self->dispatcher, g_atomic_int_get (&self->priority),
+                                     &self->settled_task);
   g_assert (queued);
 }
 
@@ -833,12 +835,35 @@ relay_promise_get_property (GObject    *object,
       g_value_set_boxed (value, relay_promise_get_context (self));
       break;
 
+    case PROP_PRIORITY:
+      g_value_set_int (value, relay_promise_get_priority (self));
+      break;
+
     case PROP_PROGRESS:
       g_value_set_double (value, relay_promise_get_progress (self));
       break;
 
     case PROP_PROGRESS_TEXT:
       g_value_take_string (value, relay_promise_dup_progress_text (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_promise_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  RelayPromise *self = RELAY_PROMISE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PRIORITY:
+      relay_promise_set_priority (self, g_value_get_int (value));
       break;
 
     default:
@@ -855,6 +880,7 @@ relay_promise_class_init (RelayPromiseClass *klass)
   object_class->dispose = relay_promise_dispose;
   object_class->finalize = relay_promise_finalize;
   object_class->get_property = relay_promise_get_property;
+  object_class->set_property = relay_promise_set_property;
 
   /**
    * RelayPromise:state:
@@ -879,6 +905,21 @@ relay_promise_class_init (RelayPromiseClass *klass)
     g_param_spec_boxed ("context", NULL, NULL,
                         G_TYPE_MAIN_CONTEXT,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * RelayPromise:priority:
+   *
+   * The [struct@GLib.Source] priority the promise's handlers, `notify` and
+   * progress are dispatched at on its context, %G_PRIORITY_DEFAULT unless
+   * set. Derived promises start with their source's priority. Give results
+   * that may come in floods a lower priority (%G_PRIORITY_DEFAULT_IDLE, say)
+   * and a GTK application keeps drawing (%GDK_PRIORITY_REDRAW) ahead of
+   * them. Any thread; it applies to dispatches queued after it changed.
+   */
+  properties[PROP_PRIORITY] =
+    g_param_spec_int ("priority", NULL, NULL,
+                      G_MININT, G_MAXINT, G_PRIORITY_DEFAULT,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * RelayPromise:progress:
@@ -911,6 +952,7 @@ relay_promise_class_init (RelayPromiseClass *klass)
 static void
 relay_promise_init (RelayPromise *self)
 {
+  self->priority = G_PRIORITY_DEFAULT;
   self->settled_task.func = settled_task_func;
 }
 
@@ -933,20 +975,20 @@ _relay_promise_notify_progress (RelayPromise *self,
   g_object_thaw_notify (object);
 }
 
-/* A new promise on @dispatcher (whose user reference the caller holds):
- * derived promises share their source's context, not the thread-default one. */
+/* A new promise derived from @source: it shares @source's context and starts
+ * with its priority, whichever thread creates it. */
 RelayPromise *
-_relay_promise_new_for_dispatcher (RelayDispatcher *dispatcher)
+_relay_promise_new_derived (RelayPromise *source)
 {
-  g_private_set (&construct_dispatcher, relay_dispatcher_acquire_again (dispatcher));
-  return g_object_new (RELAY_TYPE_PROMISE, NULL);
+  RelayPromise *self;
+
+  g_private_set (&construct_dispatcher, relay_dispatcher_acquire_again (source->dispatcher));
+  self = g_object_new (RELAY_TYPE_PROMISE, NULL);
+  self->priority = g_atomic_int_get (&source->priority);
+
+  return self;
 }
 
-RelayDispatcher *
-_relay_promise_get_dispatcher (RelayPromise *self)
-{
-  return self->dispatcher;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Construction                                                             */
@@ -1152,6 +1194,43 @@ relay_promise_get_context (RelayPromise *self)
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
   return relay_dispatcher_get_context (self->dispatcher);
+}
+
+/**
+ * relay_promise_get_priority:
+ * @self: a promise
+ *
+ * Gets [property@Relay.Promise:priority]. Any thread.
+ *
+ * Returns: the priority @self's handlers are dispatched at
+ */
+int
+relay_promise_get_priority (RelayPromise *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), G_PRIORITY_DEFAULT);
+
+  return g_atomic_int_get (&self->priority);
+}
+
+/**
+ * relay_promise_set_priority:
+ * @self: a promise
+ * @priority: a [struct@GLib.Source] priority such as %G_PRIORITY_DEFAULT or
+ *   %G_PRIORITY_LOW
+ *
+ * Sets [property@Relay.Promise:priority]: the priority @self's handlers,
+ * `notify` and progress are dispatched at. Set it before the promise settles
+ * for its handlers to get it; promises derived from @self afterwards start
+ * with it. Any thread.
+ */
+void
+relay_promise_set_priority (RelayPromise *self,
+                            int           priority)
+{
+  g_return_if_fail (RELAY_IS_PROMISE (self));
+
+  if (g_atomic_int_exchange (&self->priority, priority) != priority)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
 }
 
 /**

@@ -173,6 +173,11 @@ RELAY_AVAILABLE_IN_ALL
 GMainContext      *relay_promise_get_context         (RelayPromise        *self);
 RELAY_AVAILABLE_IN_ALL
 GCancellable      *relay_promise_get_cancellable     (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+int                relay_promise_get_priority        (RelayPromise        *self);
+RELAY_AVAILABLE_IN_ALL
+void               relay_promise_set_priority        (RelayPromise        *self,
+                                                      int                  priority);
 
 /* Progress (reported from any thread, delivered coalesced on the main context) */
 RELAY_AVAILABLE_IN_ALL

@@ -649,6 +649,47 @@ test_second_context (void)
 }
 
 /* A context that is finalized with handlers queued never runs them. */
+/* Handlers run at the promise's priority: a low-priority promise settled
+ * first still waits for a default-priority source; a default-priority one
+ * runs before a low-priority source. Derived promises start with their
+ * source's priority. */
+static gboolean
+journal_idle (gpointer tag)
+{
+  g_string_append_printf (journal, "%s ", (const char *) tag);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_priority (void)
+{
+  g_autoptr(RelayPromise) low = relay_promise_new ();
+  g_autoptr(RelayPromise) normal = relay_promise_new ();
+  g_autoptr(RelayPromise) low_done = NULL, normal_done = NULL;
+  int priority = 0;
+
+  g_assert_cmpint (relay_promise_get_priority (normal), ==, G_PRIORITY_DEFAULT);
+  relay_promise_set_priority (low, G_PRIORITY_LOW);
+  g_object_get (low, "priority", &priority, NULL);
+  g_assert_cmpint (priority, ==, G_PRIORITY_LOW);
+
+  low_done = relay_promise_then (low, record, "low-promise", NULL);
+  g_assert_cmpint (relay_promise_get_priority (low_done), ==, G_PRIORITY_LOW);
+  normal_done = relay_promise_then (normal, record, "default-promise", NULL);
+
+  journal_reset ();
+  relay_promise_resolve_int (low, 1);
+  g_idle_add_full (G_PRIORITY_DEFAULT, journal_idle, "default-idle", NULL);
+  drain (NULL);
+  g_assert_cmpstr (journal->str, ==, "default-idle low-promise(values:1) ");
+
+  journal_reset ();
+  g_idle_add_full (G_PRIORITY_LOW, journal_idle, "low-idle", NULL);
+  relay_promise_resolve_int (normal, 2);
+  drain (NULL);
+  g_assert_cmpstr (journal->str, ==, "default-promise(values:2) low-idle ");
+}
+
 /* A source whose finalization tells when its context was finalized (the
  * context holds the only reference). */
 static GSourceFuncs sentinel_funcs;
@@ -1603,6 +1644,7 @@ main (int   argc,
   g_test_add_func ("/promise/threads/second-context", test_second_context);
   g_test_add_func ("/promise/threads/context-finalized", test_context_finalized);
   g_test_add_func ("/promise/threads/context-outlived", test_context_outlived);
+  g_test_add_func ("/promise/priority", test_priority);
   g_test_add_func ("/promise/threads/adopt-without-foreign-loop", test_adopt_without_foreign_loop);
   g_test_add_func ("/promise/chain/long", test_long_chain);
   g_test_add_func ("/promise/chain/long-main-thread", test_long_chain_main_thread);
