@@ -40,6 +40,8 @@ GMainContext    *relay_dispatcher_peek_context       (RelayDispatcher *self);
 void             relay_dispatcher_post               (RelayDispatcher *self,
                                                       RelayTask       *task);
 
+guint64          _relay_dispatcher_get_n_wakeups     (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayDispatcher, relay_dispatcher_unref)
 
 G_END_DECLS
