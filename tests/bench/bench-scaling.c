@@ -207,8 +207,8 @@ run_cell (guint n_events,
 static void
 bench_threads (void)
 {
-  guint n_events = bench_size (500000, 2000);
-  guint rounds = bench_rounds (3);
+  guint n_events = bench_size (200000, 2000);
+  guint rounds = bench_rounds (5);
   guint n_cells = N_PRODUCER_SIZES * N_CONTEXT_SIZES;
   g_autofree double *cost = g_new (double, n_cells * rounds);   /* [cell][round] */
   g_autoptr(GString) line = g_string_new (NULL);
