@@ -19,7 +19,8 @@
  * Run an odd number of rounds, so that the median is a round that happened.
  *
  * A target without a baseline prints baseline=n/a ratio=n/a and compares the
- * median of the rounds with the target itself.
+ * median of the rounds with the target itself; bench_absolute_beside() does the
+ * same with a baseline measured the same way printed beside it, for scale.
  *
  * Run a program with case names to run only those, with --smoke (or
  * RELAY_BENCH_SMOKE=1) for tiny sizes that only check the benchmark still works
