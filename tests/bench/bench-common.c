@@ -89,6 +89,40 @@ bench_median (const double *values,
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+/* The median of @values, with their range. */
+void
+bench_stats (const double *values,
+             guint         n,
+             BenchStats   *out)
+{
+  out->median = bench_median (values, n);
+  out->min = bench_min (values, n);
+  out->max = bench_max (values, n);
+}
+
+/* Summarises @rounds paired rounds: round i of @relay ran next to round i of
+ * @baseline. */
+void
+bench_pair (const double *relay,
+            const double *baseline,
+            guint         rounds,
+            BenchPair    *out)
+{
+  g_autofree double *ratio = g_new (double, rounds);
+  g_autofree double *inverse = g_new (double, rounds);
+
+  for (guint i = 0; i < rounds; i++)
+    {
+      ratio[i] = relay[i] / baseline[i];
+      inverse[i] = baseline[i] / relay[i];
+    }
+
+  bench_stats (relay, rounds, &out->relay);
+  bench_stats (baseline, rounds, &out->baseline);
+  bench_stats (ratio, rounds, &out->ratio);
+  bench_stats (inverse, rounds, &out->inverse_ratio);
+}
+
 /*
  * bench_interleave:
  *
@@ -105,7 +139,6 @@ bench_interleave (guint           rounds,
 {
   g_autofree double *r = g_new (double, rounds);
   g_autofree double *b = g_new (double, rounds);
-  g_autofree double *ratio = g_new (double, rounds);
   const char *only = g_getenv ("RELAY_BENCH_ONLY");
 
   for (guint i = 0; i < rounds; i++)
@@ -125,14 +158,9 @@ bench_interleave (guint           rounds,
           b[i] = baseline (user_data);
           r[i] = relay (user_data);
         }
-      ratio[i] = r[i] / b[i];
     }
 
-  out->relay_min = bench_min (r, rounds);
-  out->relay_median = bench_median (r, rounds);
-  out->baseline_min = bench_min (b, rounds);
-  out->baseline_median = bench_median (b, rounds);
-  out->paired_ratio_median = bench_median (ratio, rounds);
+  bench_pair (r, b, rounds, out);
 }
 
 static const char *
@@ -143,6 +171,25 @@ verdict (gboolean pass)
   return pass ? "PASS" : "MISS";
 }
 
+/* "<median><unit> [<min>–<max>]"; free with g_free(). */
+char *
+bench_format_stats (const BenchStats *stats,
+                    const char       *unit)
+{
+  return g_strdup_printf ("%.4g%s [%.4g–%.4g]", stats->median, unit, stats->min, stats->max);
+}
+
+/* The ratio a BENCH line reports for @goal, with the range of the per-round
+ * ratios: "<median>x [<min>–<max>]"; free with g_free(). */
+char *
+bench_format_ratio (const BenchPair *pair,
+                    BenchGoal        goal)
+{
+  const BenchStats *ratio = goal == BENCH_AT_MOST ? &pair->ratio : &pair->inverse_ratio;
+
+  return g_strdup_printf ("%.3gx [%.3g–%.3g]", ratio->median, ratio->min, ratio->max);
+}
+
 void
 bench_compare (const char      *name,
                const char      *unit,
@@ -150,43 +197,60 @@ bench_compare (const char      *name,
                BenchGoal        goal,
                double           target)
 {
-  double ratio, median_ratio;
-  gboolean pass;
+  const BenchStats *ratio = goal == BENCH_AT_MOST ? &pair->ratio : &pair->inverse_ratio;
+  gboolean pass = goal == BENCH_AT_MOST ? ratio->median <= target : ratio->median >= target;
+  g_autofree char *relay = bench_format_stats (&pair->relay, unit);
+  g_autofree char *baseline = bench_format_stats (&pair->baseline, unit);
 
-  if (goal == BENCH_AT_MOST)
-    {
-      ratio = pair->relay_min / pair->baseline_min;
-      median_ratio = pair->paired_ratio_median;
-      pass = ratio <= target;
-    }
-  else
-    {
-      ratio = pair->baseline_min / pair->relay_min;
-      median_ratio = 1.0 / pair->paired_ratio_median;
-      pass = ratio >= target;
-    }
-
-  printf ("BENCH %s relay=%.4g%s baseline=%.4g%s ratio=%.3g target=%s%gx %s\n",
-          name, pair->relay_min, unit, pair->baseline_min, unit, ratio,
+  printf ("BENCH %s relay=%s baseline=%s ratio=%.3g target=%s%gx %s\n",
+          name, relay, baseline, ratio->median,
           goal == BENCH_AT_MOST ? "<=" : ">=", target, verdict (pass));
-  printf ("# %s: medians relay=%.4g%s baseline=%.4g%s, median of per-round ratios=%.3g\n",
-          name, pair->relay_median, unit, pair->baseline_median, unit, median_ratio);
+  printf ("# %s: ratio = median of the per-round %s, range [%.3g–%.3g]; "
+          "ratio of the medians %.3g\n",
+          name, goal == BENCH_AT_MOST ? "relay / baseline" : "baseline / relay",
+          ratio->min, ratio->max,
+          goal == BENCH_AT_MOST ? pair->relay.median / pair->baseline.median
+                                : pair->baseline.median / pair->relay.median);
   fflush (stdout);
 }
 
-/* A target with no baseline: @value itself is compared with @target. */
+/* A target with no baseline: the median of @value is compared with @target. */
 void
-bench_absolute (const char *name,
-                const char *unit,
-                double      value,
-                BenchGoal   goal,
-                double      target)
+bench_absolute (const char       *name,
+                const char       *unit,
+                const BenchStats *value,
+                BenchGoal         goal,
+                double            target)
 {
-  gboolean pass = goal == BENCH_AT_MOST ? value <= target : value >= target;
+  gboolean pass = goal == BENCH_AT_MOST ? value->median <= target : value->median >= target;
+  g_autofree char *relay = bench_format_stats (value, unit);
 
-  printf ("BENCH %s relay=%.4g%s baseline=n/a ratio=n/a target=%s%g%s %s\n",
-          name, value, unit, goal == BENCH_AT_MOST ? "<=" : ">=", target, unit,
+  printf ("BENCH %s relay=%s baseline=n/a ratio=n/a target=%s%g%s %s\n",
+          name, relay, goal == BENCH_AT_MOST ? "<=" : ">=", target, unit,
           verdict (pass));
+  fflush (stdout);
+}
+
+/* A target on Relay's own value (the median of pair->relay against @target),
+ * with a baseline measured the same way printed beside it, for scale. */
+void
+bench_absolute_beside (const char      *name,
+                       const char      *unit,
+                       const BenchPair *pair,
+                       BenchGoal        goal,
+                       double           target)
+{
+  double value = pair->relay.median;
+  gboolean pass = goal == BENCH_AT_MOST ? value <= target : value >= target;
+  g_autofree char *relay = bench_format_stats (&pair->relay, unit);
+  g_autofree char *baseline = bench_format_stats (&pair->baseline, unit);
+
+  printf ("BENCH %s relay=%s baseline=%s ratio=%.3g target=%s%g%s %s\n",
+          name, relay, baseline, pair->ratio.median,
+          goal == BENCH_AT_MOST ? "<=" : ">=", target, unit, verdict (pass));
+  printf ("# %s: the target is on relay's own value; ratio = median of the per-round "
+          "relay / baseline, range [%.3g–%.3g]\n",
+          name, pair->ratio.min, pair->ratio.max);
   fflush (stdout);
 }
 

@@ -4,14 +4,25 @@
  *
  * roundtrip  a worker triggers a notifier on the main thread, whose callback
  *            triggers a notifier on the worker's context, and so on: one round
- *            trip is worker → main → worker. Baseline: the same ping-pong with
- *            two raw eventfds and blocking reads. Target: ≤ 1.15 × the eventfd.
+ *            trip is worker → main → worker. Baseline (the floor): the same
+ *            ping-pong with two raw eventfds and blocking reads. Target: ≤ 1.15
+ *            × the eventfd. Notes: the same ping-pong with g_main_context_invoke()
+ *            both ways (what GLib code writes today), and other GSources.
  * burst      one worker triggers a repeating notifier 1,000,000 times; the time
- *            until the main loop has seen every trigger. Baseline: the worker
- *            calls g_idle_add() once per event. Target: ≥ 50 × cheaper.
+ *            until the main loop has seen every trigger. Baseline: the careful
+ *            GLib way, a counter of pending events and one g_idle_add() only
+ *            when the counter was zero (the idle drains the counter). Target:
+ *            ≥ 3 × cheaper. Notes: g_idle_add() per event, and the atomic floor
+ *            (the worker's atomic increments alone).
+ * idle       10,000 attached notifiers that are never triggered: the cost of one
+ *            g_main_context_iteration (context, FALSE) with nothing ready.
+ *            Baseline: 10,000 inert GSources (no prepare, no check, never
+ *            ready) on another context, iterated the same way. Target: ≤ 1.5 ×.
  */
 #define _GNU_SOURCE
 #include "bench-common.h"
+
+#include <relay/relay.h>
 
 #include <pthread.h>
 #include <sched.h>
@@ -38,6 +49,7 @@ typedef struct
 typedef struct
 {
   const Mechanism *mechanism;
+  const Mechanism *other;          /* compare_mechanism() */
   int              cpu;            /* pin both threads to it, or -1 */
   guint            warmup;
   guint            iterations;
@@ -333,6 +345,60 @@ static const Mechanism wake_source_mechanism = {
   bare_source_destroy,
 };
 
+/* What GLib code writes today to run a function on another thread's context:
+ * g_main_context_invoke(). From a thread that does not own the context it
+ * attaches a one-shot idle source (the context's lock, then a wake-up write);
+ * the owner dispatches and frees it. */
+
+typedef struct
+{
+  GMainContext *context;
+  Callback      callback;
+} Invoker;
+
+static gboolean
+invoke_dispatch (gpointer user_data)
+{
+  Invoker *invoker = user_data;
+
+  invoker->callback.func (invoker->callback.data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+invoker_create (GMainContext *context,
+                void        (*func) (gpointer),
+                gpointer      data)
+{
+  Invoker *invoker = g_new (Invoker, 1);
+
+  invoker->context = g_main_context_ref (context);
+  invoker->callback.func = func;
+  invoker->callback.data = data;
+  return invoker;
+}
+
+static void
+invoker_trigger (gpointer handle)
+{
+  Invoker *invoker = handle;
+
+  g_main_context_invoke (invoker->context, invoke_dispatch, invoker);
+}
+
+static void
+invoker_destroy (gpointer handle)
+{
+  Invoker *invoker = handle;
+
+  g_main_context_unref (invoker->context);
+  g_free (invoker);
+}
+
+static const Mechanism invoke_mechanism = {
+  "g_main_context_invoke", invoker_create, invoker_trigger, invoker_destroy,
+};
+
 /* The round trip itself, for any mechanism. */
 
 static void
@@ -526,19 +592,56 @@ roundtrip_half_glib (gpointer user_data)
   return (double) rt->elapsed_ns / rt->iterations;
 }
 
+/* A note: @mechanism against the raw eventfd, interleaved. */
 static void
 note_mechanism (RoundTrip       *rt,
                 const Mechanism *mechanism,
                 guint            rounds)
 {
   BenchPair pair;
+  g_autofree char *context = NULL, *eventfd = NULL, *ratio = NULL;
 
   rt->mechanism = mechanism;
   bench_interleave (rounds, roundtrip_context, roundtrip_eventfd, rt, &pair);
-  bench_note ("notifier-roundtrip [%s]: %s %.4gns, raw eventfd %.4gns, ratio %.3g (medians %.4g / %.4g)",
+  context = bench_format_stats (&pair.relay, "ns");
+  eventfd = bench_format_stats (&pair.baseline, "ns");
+  ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
+  bench_note ("notifier-roundtrip [%s]: %s %s, raw eventfd %s, ratio %s",
               rt->cpu >= 0 ? "one CPU" : "unpinned", mechanism->name,
-              pair.relay_min, pair.baseline_min, pair.relay_min / pair.baseline_min,
-              pair.relay_median, pair.baseline_median);
+              context, eventfd, ratio);
+}
+
+/* One round of rt->other, for compare_mechanism(). */
+static double
+roundtrip_other (gpointer user_data)
+{
+  RoundTrip *rt = user_data;
+  const Mechanism *relay = rt->mechanism;
+  double ns;
+
+  rt->mechanism = rt->other;
+  ns = roundtrip_context (rt);
+  rt->mechanism = relay;
+  return ns;
+}
+
+/* Relay's notifier against another mechanism for the same round trip. */
+static void
+compare_mechanism (RoundTrip       *rt,
+                   const Mechanism *mechanism,
+                   guint            rounds)
+{
+  BenchPair pair;
+  g_autofree char *relay = NULL, *other = NULL, *ratio = NULL;
+
+  rt->mechanism = &notifier_mechanism;
+  rt->other = mechanism;
+  bench_interleave (rounds, roundtrip_context, roundtrip_other, rt, &pair);
+  relay = bench_format_stats (&pair.relay, "ns");
+  other = bench_format_stats (&pair.baseline, "ns");
+  ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
+  bench_note ("notifier-roundtrip [one CPU]: relay notifier %s, %s %s, ratio relay / %s %s",
+              relay, mechanism->name, other, mechanism->name, ratio);
 }
 
 /*
@@ -546,9 +649,10 @@ note_mechanism (RoundTrip       *rt,
  * what the two mechanisms make the CPU do (syscalls, context switches, the main
  * loop), not how long this VM takes to wake an idle virtual CPU, which varies
  * from 2 to 50 µs from round to round and would drown the difference. Notes
- * follow with the floor (the least GSource that wakes the same way, both ways),
- * two other ways to wake a GSource, one GMainContext hop alone, and the
- * unpinned numbers.
+ * follow with g_main_context_invoke() (GLib's own way to run a function on
+ * another thread's context), the floor for a GSource (the least GSource that
+ * wakes the same way, both ways), two other ways to wake a GSource, one
+ * GMainContext hop alone, and the unpinned numbers.
  */
 static void
 bench_roundtrip (void)
@@ -561,19 +665,23 @@ bench_roundtrip (void)
   };
   guint rounds = bench_rounds (11);
   BenchPair pair;
+  g_autofree char *half = NULL, *eventfd = NULL, *ratio = NULL;
 
   bench_interleave (rounds, roundtrip_context, roundtrip_eventfd, &rt, &pair);
   bench_compare ("notifier-roundtrip", "ns", &pair, BENCH_AT_MOST, 1.15);
 
+  compare_mechanism (&rt, &invoke_mechanism, rounds);
+  note_mechanism (&rt, &invoke_mechanism, rounds);
+  note_mechanism (&rt, &wake_source_mechanism, rounds);
   note_mechanism (&rt, &bare_source_mechanism, rounds);
   note_mechanism (&rt, &fd_source_mechanism, rounds);
-  note_mechanism (&rt, &wake_source_mechanism, rounds);
   bench_interleave (rounds, roundtrip_half_glib, roundtrip_eventfd, &rt, &pair);
+  half = bench_format_stats (&pair.relay, "ns");
+  eventfd = bench_format_stats (&pair.baseline, "ns");
+  ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
   bench_note ("notifier-roundtrip [one CPU]: GMainContext on one hop only: main iterates one "
-              "(minimal GSource, no Relay) and the worker blocks in read(): %.4gns, "
-              "raw eventfd %.4gns, ratio %.3g (medians %.4g / %.4g)",
-              pair.relay_min, pair.baseline_min, pair.relay_min / pair.baseline_min,
-              pair.relay_median, pair.baseline_median);
+              "(minimal GSource, no Relay) and the worker blocks in read(): %s, "
+              "raw eventfd %s, ratio %s", half, eventfd, ratio);
   rt.cpu = -1;
   note_mechanism (&rt, &notifier_mechanism, rounds);
 }
@@ -586,7 +694,10 @@ typedef struct
   RelayNotifier *notifier;
   guint          seen;          /* main thread */
   int            done;          /* atomic */
-  guint          n_callbacks;   /* main thread: dispatches (relay) */
+  guint          n_callbacks;   /* main thread: callbacks of the current run */
+  guint          relay_callbacks;      /* of the last relay run */
+  guint          coalesced_callbacks;  /* of the last coalesced idle run */
+  int            pending;       /* atomic: coalesced idle, events not yet seen */
 } Burst;
 
 static void
@@ -611,35 +722,88 @@ relay_burster (gpointer user_data)
   return NULL;
 }
 
-/* ns per event, until the main thread has seen all of them */
+/* Starts @func on a worker and iterates the main context until it has seen
+ * every event. Returns: ns per event */
+static double
+run_burst (Burst       *burst,
+           GThreadFunc  func)
+{
+  GThread *worker;
+  gint64 elapsed;
+
+  burst->seen = 0;
+  burst->n_callbacks = 0;
+  burst->done = FALSE;
+  burst->pending = 0;
+
+  elapsed = bench_now_ns ();
+  worker = g_thread_new ("bench-burst", func, burst);
+  bench_iterate_until (NULL, &burst->done);
+  elapsed = bench_now_ns () - elapsed;
+  g_thread_join (worker);
+
+  return (double) elapsed / burst->n_events;
+}
+
 static double
 burst_relay (gpointer user_data)
 {
   Burst *burst = user_data;
-  GThread *worker;
-  gint64 start;
+  double ns;
 
   burst->notifier = relay_notifier_new (on_burst_triggered, burst, NULL);
   relay_notifier_set_repeating (burst->notifier, TRUE);
-  burst->seen = 0;
-  burst->n_callbacks = 0;
-  burst->done = FALSE;
-
-  start = bench_now_ns ();
-  worker = g_thread_new ("bench-burst", relay_burster, burst);
-  bench_iterate_until (NULL, &burst->done);
-  start = bench_now_ns () - start;
-  g_thread_join (worker);
-
+  ns = run_burst (burst, relay_burster);
+  burst->relay_callbacks = burst->n_callbacks;
   g_clear_object (&burst->notifier);
-  return (double) start / burst->n_events;
+  return ns;
 }
 
+/* The baseline: what a careful GLib programmer writes. The worker counts the
+ * event with one atomic add; only the add that finds the counter at zero (no
+ * idle pending) adds an idle, which takes the whole count at once. An add after
+ * the idle's exchange finds zero again and adds the next idle, so no event is
+ * ever left without an idle to see it. */
+static gboolean
+on_coalesced_idle (gpointer user_data)
+{
+  Burst *burst = user_data;
+
+  burst->n_callbacks++;
+  burst->seen += g_atomic_int_exchange (&burst->pending, 0);
+  if (burst->seen >= burst->n_events)
+    g_atomic_int_set (&burst->done, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+coalesced_idle_burster (gpointer user_data)
+{
+  Burst *burst = user_data;
+
+  for (guint i = 0; i < burst->n_events; i++)
+    if (g_atomic_int_add (&burst->pending, 1) == 0)
+      g_idle_add (on_coalesced_idle, burst);
+  return NULL;
+}
+
+static double
+burst_coalesced_idle (gpointer user_data)
+{
+  Burst *burst = user_data;
+  double ns = run_burst (burst, coalesced_idle_burster);
+
+  burst->coalesced_callbacks = burst->n_callbacks;
+  return ns;
+}
+
+/* A note: one g_idle_add() per event, the naive way. */
 static gboolean
 on_idle (gpointer user_data)
 {
   Burst *burst = user_data;
 
+  burst->n_callbacks++;
   if (++burst->seen == burst->n_events)
     g_atomic_int_set (&burst->done, TRUE);
   return G_SOURCE_REMOVE;
@@ -658,37 +822,197 @@ idle_burster (gpointer user_data)
 static double
 burst_idle (gpointer user_data)
 {
+  return run_burst (user_data, idle_burster);
+}
+
+/* A note, the floor: the worker's atomic adds alone, seen by the main thread
+ * after it joined the worker. No mechanism that counts events across threads
+ * can cost less. */
+static gpointer
+atomic_burster (gpointer user_data)
+{
+  Burst *burst = user_data;
+
+  for (guint i = 0; i < burst->n_events; i++)
+    g_atomic_int_add (&burst->pending, 1);
+  return NULL;
+}
+
+static double
+burst_atomic (gpointer user_data)
+{
   Burst *burst = user_data;
   GThread *worker;
-  gint64 start;
+  gint64 elapsed;
 
-  burst->seen = 0;
-  burst->done = FALSE;
-
-  start = bench_now_ns ();
-  worker = g_thread_new ("bench-burst", idle_burster, burst);
-  bench_iterate_until (NULL, &burst->done);
-  start = bench_now_ns () - start;
+  burst->pending = 0;
+  elapsed = bench_now_ns ();
+  worker = g_thread_new ("bench-burst", atomic_burster, burst);
   g_thread_join (worker);
+  burst->seen = g_atomic_int_get (&burst->pending);
+  elapsed = bench_now_ns () - elapsed;
+  g_assert_cmpuint (burst->seen, ==, burst->n_events);
 
-  return (double) start / burst->n_events;
+  return (double) elapsed / burst->n_events;
+}
+
+static void
+note_burst (const char *what,
+            const char *baseline_name,
+            BenchPair  *pair,
+            BenchGoal   goal)
+{
+  g_autofree char *relay = bench_format_stats (&pair->relay, "ns");
+  g_autofree char *baseline = bench_format_stats (&pair->baseline, "ns");
+  g_autofree char *ratio = bench_format_ratio (pair, goal);
+
+  bench_note ("notifier-burst, %s: relay %s, %s %s per event; %s %s",
+              what, relay, baseline_name, baseline,
+              goal == BENCH_AT_LEAST ? "relay is cheaper by" : "relay costs", ratio);
 }
 
 static void
 bench_burst (void)
 {
   Burst burst = { .n_events = bench_size (1000000, 10000) };
+  guint rounds = bench_rounds (7);
   BenchPair pair;
 
-  bench_interleave (bench_rounds (5), burst_relay, burst_idle, &burst, &pair);
-  bench_compare ("notifier-burst", "ns", &pair, BENCH_AT_LEAST, 50);
-  bench_note ("notifier-burst: the last relay round delivered %u triggers in %u callbacks",
-              burst.n_events, burst.n_callbacks);
+  bench_interleave (rounds, burst_relay, burst_coalesced_idle, &burst, &pair);
+  bench_compare ("notifier-burst", "ns", &pair, BENCH_AT_LEAST, 3);
+  bench_note ("notifier-burst: in the last round, %u triggers reached the main thread in "
+              "%u notifier callbacks (relay) and in %u idle callbacks (coalesced idle)",
+              burst.n_events, burst.relay_callbacks, burst.coalesced_callbacks);
+
+  /* The notes take fewer rounds: g_idle_add() per event is slow. */
+  bench_interleave (bench_rounds (3), burst_relay, burst_idle, &burst, &pair);
+  note_burst ("against one g_idle_add() per event", "g_idle_add per event", &pair,
+              BENCH_AT_LEAST);
+
+  bench_interleave (bench_rounds (3), burst_relay, burst_atomic, &burst, &pair);
+  note_burst ("against the floor (the worker's atomic adds alone, no main loop)",
+              "atomic floor", &pair, BENCH_AT_MOST);
+}
+
+/* --- idle ----------------------------------------------------------------- */
+
+typedef struct
+{
+  guint           n_sources;
+  guint           iterations;
+  GMainContext   *relay_context;
+  GMainContext   *inert_context;
+  RelayNotifier **notifiers;
+  GSource       **sources;
+} Idle;
+
+static void
+on_never_triggered (guint    n_triggers,
+                    gpointer user_data)
+{
+  g_assert_not_reached ();
+}
+
+static gboolean
+inert_source_dispatch (GSource     *source,
+                       GSourceFunc  unused_func,
+                       gpointer     unused_data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_CONTINUE;
+}
+
+/* No prepare, no check, no fd, no ready time: GLib treats it as never ready.
+ * The least an attached source can cost the loop. */
+static GSourceFuncs inert_source_funcs = {
+  .dispatch = inert_source_dispatch,
+};
+
+/* ns per iteration with nothing ready */
+static double
+iterate_idle (GMainContext *context,
+              guint         iterations)
+{
+  gint64 elapsed = bench_now_ns ();
+
+  for (guint i = 0; i < iterations; i++)
+    g_main_context_iteration (context, FALSE);
+  return (double) (bench_now_ns () - elapsed) / iterations;
+}
+
+static double
+idle_relay (gpointer user_data)
+{
+  Idle *idle = user_data;
+
+  return iterate_idle (idle->relay_context, idle->iterations);
+}
+
+static double
+idle_inert (gpointer user_data)
+{
+  Idle *idle = user_data;
+
+  return iterate_idle (idle->inert_context, idle->iterations);
+}
+
+static void
+bench_idle (void)
+{
+  Idle idle = {
+    .n_sources = bench_size (10000, 1000),
+    .iterations = bench_size (200, 20),
+  };
+  BenchPair pair;
+  double empty;
+
+  idle.relay_context = g_main_context_new ();
+  idle.inert_context = g_main_context_new ();
+  idle.notifiers = g_new (RelayNotifier *, idle.n_sources);
+  idle.sources = g_new (GSource *, idle.n_sources);
+
+  empty = iterate_idle (idle.relay_context, idle.iterations);
+
+  for (guint i = 0; i < idle.n_sources; i++)
+    {
+      idle.notifiers[i] = relay_notifier_new_for_context (idle.relay_context,
+                                                          on_never_triggered, NULL, NULL);
+      idle.sources[i] = g_source_new (&inert_source_funcs, sizeof (GSource));
+      g_source_attach (idle.sources[i], idle.inert_context);
+    }
+
+  /* Warm up: a notifier arms itself in its first prepare. */
+  iterate_idle (idle.relay_context, 2);
+  iterate_idle (idle.inert_context, 2);
+
+  bench_interleave (bench_rounds (11), idle_relay, idle_inert, &idle, &pair);
+  bench_compare ("notifier-idle", "ns", &pair, BENCH_AT_MOST, 1.5);
+  bench_note ("notifier-idle: %u notifiers (relay) or %u inert GSources (baseline) attached, "
+              "never ready; ns per g_main_context_iteration (context, FALSE), %u per round; "
+              "the same context with no source at all: %.4gns",
+              idle.n_sources, idle.n_sources, idle.iterations, empty);
+
+  for (guint i = 0; i < idle.n_sources; i++)
+    {
+      relay_notifier_destroy (idle.notifiers[i]);
+      g_object_unref (idle.notifiers[i]);
+      g_source_destroy (idle.sources[i]);
+      g_source_unref (idle.sources[i]);
+    }
+  /* The notifiers leave their context in their dispatch after a destroy. */
+  while (g_main_context_iteration (idle.relay_context, FALSE))
+    ;
+
+  g_free (idle.notifiers);
+  g_free (idle.sources);
+  g_main_context_unref (idle.relay_context);
+  g_main_context_unref (idle.inert_context);
 }
 
 static const BenchCase cases[] = {
   { "roundtrip", bench_roundtrip },
   { "burst", bench_burst },
+  { "idle", bench_idle },
 };
 
 int
