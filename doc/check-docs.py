@@ -45,7 +45,7 @@ def public_declarations(header_text):
     """Yields (kind, name, params, returns_void) for one public header."""
     code = strip_comments(header_text)
 
-    # Exported functions: RELAY_AVAILABLE_IN_ALL <return type> name (args);
+    # Exported functions: RELAY_AVAILABLE_IN_x_y <return type> name (args);
     for m in re.finditer(r'RELAY_AVAILABLE_IN_\w+\s+([^;{]*?)\b(relay_\w+)\s*\(([^;]*?)\)\s*'
                          r'(?:G_GNUC_\w+\s*(?:\([^)]*\))?\s*)*;', code, flags=re.S):
         ret, name, args = m.group(1), m.group(2), m.group(3)

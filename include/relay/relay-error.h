@@ -45,7 +45,7 @@ typedef enum {
   RELAY_ERROR_NOT_SUPPORTED,
 } RelayError;
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GQuark relay_error_quark (void);
 
 G_END_DECLS

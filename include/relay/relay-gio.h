@@ -66,59 +66,59 @@ typedef gssize   (*RelayFinishSizeFunc)    (gpointer       source_object,
                                             GError       **error);
 
 /* The general bridge: any _async()/_finish() pair (C only) */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gpointer       relay_gio_finish_pointer                 (RelayPromise           *promise,
                                                          GType                   type,
                                                          RelayFinishPointerFunc  finish,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gpointer       relay_gio_finish_boolean                 (RelayPromise           *promise,
                                                          RelayFinishBooleanFunc  finish,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gpointer       relay_gio_finish_size                    (RelayPromise           *promise,
                                                          RelayFinishSizeFunc     finish,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void           relay_gio_ready                          (GObject                *source_object,
                                                          GAsyncResult           *result,
                                                          gpointer                finisher);
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean       relay_promise_settle_from_finish_pointer (RelayPromise           *self,
                                                          gpointer                source_object,
                                                          GAsyncResult           *result,
                                                          GType                   type,
                                                          RelayFinishPointerFunc  finish);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean       relay_promise_settle_from_finish_boolean (RelayPromise           *self,
                                                          gpointer                source_object,
                                                          GAsyncResult           *result,
                                                          RelayFinishBooleanFunc  finish);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean       relay_promise_settle_from_finish_size    (RelayPromise           *self,
                                                          gpointer                source_object,
                                                          GAsyncResult           *result,
                                                          RelayFinishSizeFunc     finish);
 
 /* Files */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_file_load_bytes                    (GFile                  *file,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_file_replace_contents              (GFile                  *file,
                                                          GBytes                 *contents,
                                                          const char             *etag,
                                                          gboolean                make_backup,
                                                          GFileCreateFlags        flags,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_file_query_info                    (GFile                  *file,
                                                          const char             *attributes,
                                                          GFileQueryInfoFlags     flags,
                                                          int                     io_priority,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_file_enumerate_children            (GFile                  *file,
                                                          const char             *attributes,
                                                          GFileQueryInfoFlags     flags,
@@ -126,46 +126,46 @@ RelayPromise  *relay_file_enumerate_children            (GFile                  
                                                          GCancellable           *cancellable);
 
 /* Streams */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_input_stream_read_bytes            (GInputStream           *stream,
                                                          gsize                   count,
                                                          int                     io_priority,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_output_stream_write_bytes          (GOutputStream          *stream,
                                                          GBytes                 *bytes,
                                                          int                     io_priority,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_output_stream_write_all_bytes      (GOutputStream          *stream,
                                                          GBytes                 *bytes,
                                                          int                     io_priority,
                                                          GCancellable           *cancellable);
 
 /* Processes */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_subprocess_communicate             (GSubprocess            *subprocess,
                                                          GBytes                 *stdin_buf,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_subprocess_wait_check              (GSubprocess            *subprocess,
                                                          GCancellable           *cancellable);
 
 /* Network and D-Bus */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_socket_client_connect              (GSocketClient          *client,
                                                          GSocketConnectable     *connectable,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_socket_client_connect_to_host      (GSocketClient          *client,
                                                          const char             *host_and_port,
                                                          guint16                 default_port,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_resolver_lookup_by_name            (GResolver              *resolver,
                                                          const char             *hostname,
                                                          GCancellable           *cancellable);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise  *relay_dbus_connection_call               (GDBusConnection        *connection,
                                                          const char             *bus_name,
                                                          const char             *object_path,

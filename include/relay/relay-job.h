@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 
 #define RELAY_TYPE_JOB (relay_job_get_type ())
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (RelayJob, relay_job, RELAY, JOB, GObject)
 
 /**
@@ -31,57 +31,57 @@ G_DECLARE_FINAL_TYPE (RelayJob, relay_job, RELAY, JOB, GObject)
 typedef void (*RelayJobFunc) (RelayJob *job,
                               gpointer  user_data);
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_value         (RelayJob      *self,
                                               const GValue  *value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_values        (RelayJob      *self,
                                               const GValue  *values,
                                               guint          n_values);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_boolean       (RelayJob      *self,
                                               gboolean       value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_int           (RelayJob      *self,
                                               int            value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_int64         (RelayJob      *self,
                                               gint64         value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_double        (RelayJob      *self,
                                               double         value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_string        (RelayJob      *self,
                                               const char    *value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_object        (RelayJob      *self,
                                               gpointer       object);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_pointer       (RelayJob      *self,
                                               gpointer       pointer,
                                               GDestroyNotify destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_error         (RelayJob      *self,
                                               GError        *error);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_new_error     (RelayJob      *self,
                                               GQuark         domain,
                                               int            code,
                                               const char    *format,
                                               ...) G_GNUC_PRINTF (4, 5);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean      relay_job_return_error_if_cancelled (RelayJob *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean      relay_job_has_returned         (RelayJob      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GCancellable *relay_job_get_cancellable      (RelayJob      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean      relay_job_is_cancelled         (RelayJob      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_job_set_progress         (RelayJob      *self,
                                               double         fraction,
                                               const char    *text);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean      relay_job_wait                 (RelayJob      *self,
                                               RelayPromise  *promise,
                                               GError       **error);

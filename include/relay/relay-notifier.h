@@ -27,39 +27,39 @@ typedef void (*RelayNotifierFunc) (guint    n_triggers,
 
 #define RELAY_TYPE_NOTIFIER (relay_notifier_get_type ())
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (RelayNotifier, relay_notifier, RELAY, NOTIFIER, GObject)
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayNotifier *relay_notifier_new             (RelayNotifierFunc  func,
                                                gpointer           user_data,
                                                GDestroyNotify     destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayNotifier *relay_notifier_new_for_context (GMainContext      *context,
                                                RelayNotifierFunc  func,
                                                gpointer           user_data,
                                                GDestroyNotify     destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean       relay_notifier_trigger         (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void           relay_notifier_destroy         (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean       relay_notifier_is_destroyed    (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GMainContext  *relay_notifier_get_context     (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean       relay_notifier_get_repeating   (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void           relay_notifier_set_repeating   (RelayNotifier     *self,
                                                gboolean           repeating);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 int            relay_notifier_get_priority    (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void           relay_notifier_set_priority    (RelayNotifier     *self,
                                                int                priority);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 const char    *relay_notifier_get_name        (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void           relay_notifier_set_name        (RelayNotifier     *self,
                                                const char        *name);
 

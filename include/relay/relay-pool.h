@@ -45,42 +45,42 @@ typedef enum {
 
 #define RELAY_TYPE_POOL (relay_pool_get_type ())
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (RelayPool, relay_pool, RELAY, POOL, GObject)
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPool    *relay_pool_new             (guint           max_threads);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPool    *relay_pool_new_full        (guint           max_threads,
                                           RelayWorkerPriority priority);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPool    *relay_pool_get_default     (void);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise *relay_pool_run             (RelayPool      *self,
                                           RelayJobFunc    func,
                                           gpointer        user_data,
                                           GDestroyNotify  destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_max_threads (RelayPool      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayWorkerPriority relay_pool_get_worker_priority (RelayPool *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_idle_timeout (RelayPool     *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_pool_set_idle_timeout (RelayPool     *self,
                                            guint          timeout_ms);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_n_threads   (RelayPool      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_n_queued    (RelayPool      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_n_running   (RelayPool      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void          relay_pool_shutdown        (RelayPool      *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean      relay_pool_is_shut_down    (RelayPool      *self);
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise *relay_run_in_thread        (RelayJobFunc    func,
                                           gpointer        user_data,
                                           GDestroyNotify  destroy);

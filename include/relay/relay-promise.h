@@ -31,7 +31,7 @@ typedef enum {
 
 #define RELAY_TYPE_PROMISE (relay_promise_get_type ())
 
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (RelayPromise, relay_promise, RELAY, PROMISE, GObject)
 
 /**
@@ -87,143 +87,143 @@ typedef void (*RelayErrorFunc) (const GError *error,
                                 gpointer      user_data);
 
 /* Construction */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new                 (void);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_for_context     (GMainContext        *context);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_resolved        (const GValue        *value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_resolved_values (const GValue        *values,
                                                       guint                n_values);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_rejected        (const GError        *error);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_delay           (guint                milliseconds);
 
 /* Settling (any thread) */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve             (RelayPromise        *self,
                                                       const GValue        *value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_values      (RelayPromise        *self,
                                                       const GValue        *values,
                                                       guint                n_values);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_boolean     (RelayPromise        *self,
                                                       gboolean             value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_int         (RelayPromise        *self,
                                                       int                  value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_int64       (RelayPromise        *self,
                                                       gint64               value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_double      (RelayPromise        *self,
                                                       double               value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_string      (RelayPromise        *self,
                                                       const char          *value);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_object      (RelayPromise        *self,
                                                       gpointer             object);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_pointer     (RelayPromise        *self,
                                                       gpointer             pointer,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_reject              (RelayPromise        *self,
                                                       const GError        *error);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_reject_error        (RelayPromise        *self,
                                                       GError              *error);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_reject_literal      (RelayPromise        *self,
                                                       GQuark               domain,
                                                       int                  code,
                                                       const char          *message);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_cancel              (RelayPromise        *self);
 
 /* Outcome */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromiseState  relay_promise_get_state           (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_is_pending          (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint              relay_promise_get_n_values        (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 const GValue      *relay_promise_get_value           (RelayPromise        *self,
                                                       guint                index);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 const GValue      *relay_promise_get_values          (RelayPromise        *self,
                                                       guint               *n_values);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 int                relay_promise_get_int             (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 const char        *relay_promise_get_string          (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gpointer           relay_promise_get_pointer         (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 const GError      *relay_promise_get_error           (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GError          **relay_promise_dup_errors          (RelayPromise        *self,
                                                       guint               *n_errors);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GMainContext      *relay_promise_get_context         (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GCancellable      *relay_promise_get_cancellable     (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 int                relay_promise_get_priority        (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_set_priority        (RelayPromise        *self,
                                                       int                  priority);
 
 /* Progress (reported from any thread, delivered coalesced on the main context) */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_report_progress     (RelayPromise        *self,
                                                       double               fraction,
                                                       const char          *text);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 double             relay_promise_get_progress        (RelayPromise        *self);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 char              *relay_promise_dup_progress_text   (RelayPromise        *self);
 
 /* Handlers */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_then                (RelayPromise        *self,
                                                       RelayPromiseFunc     on_fulfilled,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_catch               (RelayPromise        *self,
                                                       RelayPromiseFunc     on_rejected,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_chain               (RelayPromise        *self,
                                                       RelayPromiseFunc     on_fulfilled,
                                                       RelayPromiseFunc     on_rejected,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_finally             (RelayPromise        *self,
                                                       RelayPromiseFunc     on_settled,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_catch_error         (RelayPromise        *self,
                                                       GQuark               domain,
                                                       int                  code,
                                                       RelayPromiseFunc     on_rejected,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_tap                 (RelayPromise        *self,
                                                       RelayPromiseTapFunc  observer,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_then_values         (RelayPromise        *self,
                                                       RelayValueFunc       on_value,
                                                       gpointer             value_data,
@@ -231,53 +231,53 @@ void               relay_promise_then_values         (RelayPromise        *self,
                                                       RelayErrorFunc       on_error,
                                                       gpointer             error_data,
                                                       GDestroyNotify       error_destroy);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_timeout             (RelayPromise        *self,
                                                       guint                milliseconds);
 
 /* Combinators */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_all                 (RelayPromise       **promises,
                                                       guint                n_promises);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_all_settled         (RelayPromise       **promises,
                                                       guint                n_promises);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_any                 (RelayPromise       **promises,
                                                       guint                n_promises);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_race                (RelayPromise       **promises,
                                                       guint                n_promises);
 
 /* Dispatch */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_main_context_set_dispatch_budget (GMainContext *context,
                                                            guint         budget_usec);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 guint              relay_main_context_get_dispatch_budget (GMainContext *context);
 
 /* GIO */
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_wait_async          (RelayPromise        *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 GValue            *relay_promise_wait_finish         (RelayPromise        *self,
                                                       GAsyncResult        *result,
                                                       GError             **error);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_wait                (RelayPromise        *self,
                                                       GCancellable        *cancellable,
                                                       GError             **error);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_settle_from_task    (RelayPromise        *self,
                                                       GAsyncResult        *result);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_async_ready_callback (GObject            *source_object,
                                                       GAsyncResult        *result,
                                                       gpointer             promise);
-RELAY_AVAILABLE_IN_ALL
+RELAY_AVAILABLE_IN_1_0
 void               relay_promise_return_to_task      (RelayPromise        *self,
                                                       GTask               *task);
 
