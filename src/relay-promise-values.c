@@ -443,37 +443,158 @@ relay_promise_get_values (RelayPromise *self,
   return *n_values > 0 ? self->values : NULL;
 }
 
+/* The first value of @self for a typed getter, or %NULL after a critical
+ * that says what is wrong: @self is pending, rejected, fulfilled with no
+ * values, or its first value does not hold (or convert to) @type. With
+ * @transform, the value is converted into @out (which the caller unsets). */
+static const GValue *
+first_value_as (RelayPromise *self,
+                GType         type,
+                GValue       *out,
+                const char   *strfunc)
+{
+  const GValue *value;
+
+  switch (g_atomic_int_get (&self->state))
+    {
+    case RELAY_PROMISE_PENDING:
+      g_critical ("%s: the promise is still pending; read it in a handler, or once "
+                  "relay_promise_get_state() says it is fulfilled", strfunc);
+      return NULL;
+
+    case RELAY_PROMISE_REJECTED:
+      g_critical ("%s: the promise was rejected (%s); read its error with "
+                  "relay_promise_get_error()", strfunc, self->error->message);
+      return NULL;
+
+    default:
+      break;
+    }
+
+  if (self->n_values == 0)
+    {
+      g_critical ("%s: the promise was fulfilled with no values", strfunc);
+      return NULL;
+    }
+
+  value = &self->values[0];
+  if (g_type_is_a (G_VALUE_TYPE (value), type))
+    return value;
+
+  if (out != NULL && g_value_type_transformable (G_VALUE_TYPE (value), type))
+    {
+      g_value_init (out, type);
+      if (g_value_transform (value, out))
+        return out;
+      g_value_unset (out);
+    }
+
+  g_critical ("%s: the promise's value is a %s, not a %s", strfunc,
+              G_VALUE_TYPE_NAME (value), g_type_name (type));
+  return NULL;
+}
+
+/**
+ * relay_promise_get_boolean:
+ * @self: a fulfilled promise
+ *
+ * Reads the first value of @self, which must hold a %G_TYPE_BOOLEAN (see
+ * [method@Relay.Promise.resolve_boolean]). Any thread.
+ *
+ * Reading a pending or rejected promise, one fulfilled with no values, or a
+ * value of another type is a programming error: it reports a critical and
+ * returns %FALSE.
+ *
+ * Returns: the first value
+ */
+gboolean
+relay_promise_get_boolean (RelayPromise *self)
+{
+  const GValue *value;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
+
+  value = first_value_as (self, G_TYPE_BOOLEAN, NULL, G_STRFUNC);
+  return value != NULL ? g_value_get_boolean (value) : FALSE;
+}
+
+/**
+ * relay_promise_get_int64:
+ * @self: a fulfilled promise
+ *
+ * Reads the first value of @self as a 64-bit integer: a %G_TYPE_INT64 (see
+ * [method@Relay.Promise.resolve_int64]), or any integer type GLib converts to
+ * one. Any thread.
+ *
+ * Reading a pending or rejected promise, one fulfilled with no values, or a
+ * value that is no integer is a programming error: it reports a critical and
+ * returns 0.
+ *
+ * Returns: the first value
+ */
+gint64
+relay_promise_get_int64 (RelayPromise *self)
+{
+  GValue converted = G_VALUE_INIT;
+  const GValue *value;
+  gint64 result;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), 0);
+
+  value = first_value_as (self, G_TYPE_INT64, &converted, G_STRFUNC);
+  if (value == NULL)
+    return 0;
+
+  result = g_value_get_int64 (value);
+  if (value == &converted)
+    g_value_unset (&converted);
+  return result;
+}
+
 /**
  * relay_promise_get_int:
  * @self: a fulfilled promise
  *
- * The first value of @self, which must hold an int (or a type that transforms
- * to one). Any thread.
+ * [method@Relay.Promise.get_int64], truncated to an int.
  *
- * Returns: the first value as an int, or 0 if there is none
+ * Returns: the first value
  */
 int
 relay_promise_get_int (RelayPromise *self)
 {
-  const GValue *value = relay_promise_get_value (self, 0);
-  GValue v = G_VALUE_INIT;
-  int result;
+  return (int) relay_promise_get_int64 (self);
+}
 
+/**
+ * relay_promise_get_double:
+ * @self: a fulfilled promise
+ *
+ * Reads the first value of @self as a double: a %G_TYPE_DOUBLE (see
+ * [method@Relay.Promise.resolve_double]), or any number GLib converts to one.
+ * Any thread.
+ *
+ * Reading a pending or rejected promise, one fulfilled with no values, or a
+ * value that is no number is a programming error: it reports a critical and
+ * returns 0.
+ *
+ * Returns: the first value
+ */
+double
+relay_promise_get_double (RelayPromise *self)
+{
+  GValue converted = G_VALUE_INIT;
+  const GValue *value;
+  double result;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), 0.0);
+
+  value = first_value_as (self, G_TYPE_DOUBLE, &converted, G_STRFUNC);
   if (value == NULL)
-    return 0;
-  if (G_VALUE_HOLDS_INT (value))
-    return g_value_get_int (value);
+    return 0.0;
 
-  g_value_init (&v, G_TYPE_INT);
-  if (!g_value_transform (value, &v))
-    {
-      g_critical ("%s: cannot read a %s value as an int",
-                  G_STRFUNC, G_VALUE_TYPE_NAME (value));
-      return 0;
-    }
-  result = g_value_get_int (&v);
-  g_value_unset (&v);
-
+  result = g_value_get_double (value);
+  if (value == &converted)
+    g_value_unset (&converted);
   return result;
 }
 
@@ -481,44 +602,76 @@ relay_promise_get_int (RelayPromise *self)
  * relay_promise_get_string:
  * @self: a fulfilled promise
  *
- * Reads the first value of a fulfilled promise as a string. Any thread; the
- * string lives as long as @self.
+ * Reads the first value of @self, which must hold a %G_TYPE_STRING (see
+ * [method@Relay.Promise.resolve_string]). Any thread; the string lives as
+ * long as @self.
  *
- * Returns: (nullable) (transfer none): the first value, which must hold a
- *   string, or %NULL if there is none
+ * Reading a pending or rejected promise, one fulfilled with no values, or a
+ * value of another type is a programming error: it reports a critical and
+ * returns %NULL.
+ *
+ * Returns: (nullable) (transfer none): the first value (which may be %NULL)
  */
 const char *
 relay_promise_get_string (RelayPromise *self)
 {
-  const GValue *value = relay_promise_get_value (self, 0);
+  const GValue *value;
 
-  if (value == NULL)
-    return NULL;
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  g_return_val_if_fail (G_VALUE_HOLDS_STRING (value), NULL);
-  return g_value_get_string (value);
+  value = first_value_as (self, G_TYPE_STRING, NULL, G_STRFUNC);
+  return value != NULL ? g_value_get_string (value) : NULL;
 }
 
 /**
- * relay_promise_get_pointer:
+ * relay_promise_get_object:
  * @self: a fulfilled promise
  *
- * Reads the first value of a fulfilled promise as a pointer (see
- * [method@Relay.Promise.resolve_pointer]). Any thread.
+ * Reads the first value of @self, which must hold a [class@GObject.Object]
+ * (see [method@Relay.Promise.resolve_object]). Any thread; the object lives
+ * at least as long as @self.
  *
- * Returns: (nullable) (transfer none): the first value, which must hold a
- *   pointer, or %NULL if there is none
+ * Reading a pending or rejected promise, one fulfilled with no values, or a
+ * value of another type is a programming error: it reports a critical and
+ * returns %NULL.
+ *
+ * Returns: (nullable) (transfer none) (type GObject): the first value (which
+ *   may be %NULL)
+ */
+gpointer
+relay_promise_get_object (RelayPromise *self)
+{
+  const GValue *value;
+
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
+
+  value = first_value_as (self, G_TYPE_OBJECT, NULL, G_STRFUNC);
+  return value != NULL ? g_value_get_object (value) : NULL;
+}
+
+/**
+ * relay_promise_get_pointer: (skip)
+ * @self: a fulfilled promise
+ *
+ * Reads the first value of @self, which must hold a %G_TYPE_POINTER (see
+ * [method@Relay.Promise.resolve_pointer]). Any thread; the pointer stays
+ * valid at least as long as @self.
+ *
+ * Reading a pending or rejected promise, one fulfilled with no values, or a
+ * value of another type is a programming error: it reports a critical and
+ * returns %NULL.
+ *
+ * Returns: (nullable) (transfer none): the first value (which may be %NULL)
  */
 gpointer
 relay_promise_get_pointer (RelayPromise *self)
 {
-  const GValue *value = relay_promise_get_value (self, 0);
+  const GValue *value;
 
-  if (value == NULL)
-    return NULL;
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  g_return_val_if_fail (G_VALUE_HOLDS_POINTER (value), NULL);
-  return g_value_get_pointer (value);
+  value = first_value_as (self, G_TYPE_POINTER, NULL, G_STRFUNC);
+  return value != NULL ? g_value_get_pointer (value) : NULL;
 }
 
 /**

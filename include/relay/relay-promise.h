@@ -159,9 +159,17 @@ RELAY_AVAILABLE_IN_1_0
 const GValue      *relay_promise_get_values          (RelayPromise        *self,
                                                       guint               *n_values);
 RELAY_AVAILABLE_IN_1_0
+gboolean           relay_promise_get_boolean         (RelayPromise        *self);
+RELAY_AVAILABLE_IN_1_0
+gint64             relay_promise_get_int64           (RelayPromise        *self);
+RELAY_AVAILABLE_IN_1_0
 int                relay_promise_get_int             (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0
+double             relay_promise_get_double          (RelayPromise        *self);
+RELAY_AVAILABLE_IN_1_0
 const char        *relay_promise_get_string          (RelayPromise        *self);
+RELAY_AVAILABLE_IN_1_0
+gpointer           relay_promise_get_object          (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0
 gpointer           relay_promise_get_pointer         (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0

@@ -174,7 +174,7 @@ class CriticalTests(TestCase):
         ''')
         self.assertEqual(child.returncode, 0, child.stderr)
         self.assertEqual(child.stdout.strip(), '0')
-        self.assertIn('relay_promise_get_int: cannot read a gchararray value as an int', child.stderr)
+        self.assertIn("relay_promise_get_int64: the promise's value is a gchararray, not a gint64", child.stderr)
 
 
 class SettleTwiceTests(TestCase):
