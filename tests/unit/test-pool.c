@@ -431,13 +431,31 @@ count_relay_workers (void)
   return n;
 }
 
+typedef struct
+{
+  RelayPool *pool;            /* the job's reference: the last one once... */
+  TestEvent  dropped;         /* ...the test thread dropped its own */
+} LastRef;
+
 static void
 holds_pool_job (RelayJob *job,
-                gpointer  pool)
+                gpointer  data)
 {
-  g_assert_true (RELAY_IS_POOL (pool));
-  g_usleep (10000);   /* the next job is queued by now */
+  LastRef *last_ref = data;
+
+  g_assert_true (RELAY_IS_POOL (last_ref->pool));
+  /* By then the next job is queued, and this job's data holds the only
+   * reference to the pool. */
+  test_event_wait (&last_ref->dropped, "the test thread never dropped its reference to the pool");
   relay_job_return_int (job, 5);
+}
+
+static void
+last_ref_free (gpointer data)
+{
+  LastRef *last_ref = data;
+
+  g_object_unref (last_ref->pool);    /* shuts the pool down, from its worker */
 }
 
 static void
@@ -454,14 +472,19 @@ test_last_ref_in_job (void)
   RelayPool *pool = relay_pool_new (1);
   g_autoptr(RelayPromise) holder = NULL;
   g_autoptr(RelayPromise) queued = NULL;
-  gint64 deadline;
+  LastRef last_ref = { 0 };
+  guint n_workers, last_seen;
+  Stall stall;
 
   /* The job's data is the only reference left: it is dropped on the worker,
    * when the job is done. That shuts the pool down from its own thread,
    * which cannot wait for itself; no critical, nothing leaked. */
-  holder = relay_pool_run (pool, holds_pool_job, g_object_ref (pool), g_object_unref);
+  last_ref.pool = g_object_ref (pool);
+  test_event_init (&last_ref.dropped);
+  holder = relay_pool_run (pool, holds_pool_job, &last_ref, last_ref_free);
   queued = relay_pool_run (pool, plain_job, NULL, NULL);
   g_object_unref (pool);
+  test_event_set (&last_ref.dropped);
 
   wait_settled (holder);
   wait_settled (queued);
@@ -469,13 +492,20 @@ test_last_ref_in_job (void)
   g_assert_cmpint (relay_promise_get_state (queued), ==, RELAY_PROMISE_REJECTED);
   g_assert_error (relay_promise_get_error (queued), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-  /* The worker exits on its own. */
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (count_relay_workers () > n_before)
+  /* The worker exits on its own (and no longer touches @last_ref then). */
+  stall_init (&stall);
+  last_seen = G_MAXUINT;
+  while ((n_workers = count_relay_workers ()) > n_before)
     {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (n_workers != last_seen)
+        {
+          last_seen = n_workers;
+          stall_progress (&stall);
+        }
+      stall_check (&stall, "the worker of a pool shut down from its own job never exited");
       g_usleep (1000);
     }
+  test_event_clear (&last_ref.dropped);
 }
 
 /* --- progress --------------------------------------------------------------- */
