@@ -13,11 +13,12 @@ static GThread *main_thread;
 
 typedef struct
 {
-  GString  *log;
-  int       value;
-  GThread  *handler_thread;
-  GThread  *job_thread;
-  gboolean  fail;
+  GString   *log;
+  int        value;
+  GThread   *handler_thread;
+  GThread   *job_thread;
+  gboolean   fail;
+  TestEvent  ticked;        /* the delay's handler ran on the loop */
 } Work;
 
 static void
@@ -27,7 +28,10 @@ add_job (RelayJob *job,
   Work *work = data;
 
   work->job_thread = g_thread_self ();
-  g_usleep (200 * 1000);   /* (sleep 3) */
+  /* (sleep 3): the job works until the loop, which it must not block, has
+   * shown that it still runs; on the loop's own thread it could not. */
+  if (work->job_thread != main_thread)
+    test_event_wait (&work->ticked, "the loop never ran the delay's handler while the job worked");
   if (work->fail)
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add");
   else
@@ -41,6 +45,7 @@ still_running (RelayPromise *promise,
   Work *work = data;
 
   g_string_append (work->log, "event loop still running...\n");
+  test_event_set (&work->ticked);
   return NULL;
 }
 
@@ -77,6 +82,7 @@ run_work_example (gboolean fail)
 
   work.log = g_string_new (NULL);
   work.fail = fail;
+  test_event_init (&work.ticked);
   job = relay_run_in_thread (add_job, &work, NULL);
   shown = relay_promise_then (job, got_val, &work, NULL);
   caught = relay_promise_catch (shown, got_err, &work, NULL);
@@ -92,6 +98,7 @@ run_work_example (gboolean fail)
   else
     g_assert_cmpstr (work.log->str, ==, "event loop still running...\ngot val: 9\n");
   g_string_free (work.log, TRUE);
+  test_event_clear (&work.ticked);
 }
 
 static void
