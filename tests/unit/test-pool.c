@@ -231,10 +231,13 @@ test_many_jobs (void)
 #define N_PARALLEL 4
 
 /* N_PARALLEL jobs meet at a barrier: it only opens if the pool runs all of
- * them at once, which it must, because it may (the bound is N_PARALLEL). */
+ * them at once, which it must, because it may (the bound is N_PARALLEL). A
+ * job that sees nobody arrive for the watchdog's stall interval gives up, and
+ * so do the others then: the pool did not run them side by side. */
 typedef struct
 {
   int arrived;                /* atomic, over all rounds */
+  int gave_up;                /* atomic */
 } Barrier;
 
 static void
@@ -242,14 +245,27 @@ barrier_job (RelayJob *job,
              gpointer  data)
 {
   Barrier *barrier = data;
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   int me = g_atomic_int_add (&barrier->arrived, 1);
   int everyone = (me / N_PARALLEL + 1) * N_PARALLEL;
+  int seen = me + 1;
   gboolean met;
+  Stall stall;
 
+  stall_init (&stall);
   while (!(met = g_atomic_int_get (&barrier->arrived) >= everyone) &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (100);
+         !g_atomic_int_get (&barrier->gave_up))
+    {
+      int now = g_atomic_int_get (&barrier->arrived);
+
+      if (now != seen)
+        {
+          seen = now;
+          stall_progress (&stall);
+        }
+      else if (stall_expired (&stall))
+        g_atomic_int_set (&barrier->gave_up, TRUE);
+      g_usleep (100);
+    }
 
   relay_job_return_int (job, met);
 }
