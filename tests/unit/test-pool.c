@@ -221,6 +221,9 @@ test_many_jobs (void)
   g_test_message ("%u distinct worker threads, at most %d jobs at once",
                   g_hash_table_size (many.threads), many.max_running);
 
+  /* A job still touches @many after it returned its value: wait for the
+   * workers before @many goes. */
+  g_clear_object (&pool);
   g_hash_table_unref (many.threads);
   g_mutex_clear (&many.lock);
   g_ptr_array_unref (promises);
@@ -549,10 +552,14 @@ test_progress (void)
 {
   ProgressSeen progress;
   g_autoptr(RelayPromise) p = relay_run_in_thread (progress_job, NULL, NULL);
+  int handled = FALSE;
 
   progress_seen_watch (&progress, p);
-  /* iterate blocking, like a real main loop */
-  while (relay_promise_is_pending (p))
+  /* Iterate blocking, like a real main loop, until a handler ran: the latest
+   * progress is delivered before any handler runs. (Waiting for the state
+   * alone could stop before the settling worker posted that delivery.) */
+  relay_promise_then_values (p, mark_value_seen, &handled, NULL, mark_error_seen, &handled, NULL);
+  while (!handled)
     g_main_context_iteration (NULL, TRUE);
   drain (NULL);
 
