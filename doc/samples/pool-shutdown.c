@@ -11,12 +11,15 @@
 
 static int n_ran;     /* atomic */
 
+/* Works until the pool shuts down, so that the other jobs are still queued
+ * then, however slowly the main thread gets there. */
 static void
 nap (RelayJob *job,
-     gpointer  user_data)
+     gpointer  pool)
 {
   g_atomic_int_inc (&n_ran);
-  g_usleep (100 * 1000);
+  while (!relay_pool_is_shut_down (pool))
+    g_usleep (1000);
   relay_job_return_boolean (job, TRUE);
 }
 
@@ -27,7 +30,7 @@ main (void)
   RelayPromise *jobs[3];
 
   for (int i = 0; i < 3; i++)
-    jobs[i] = relay_pool_run (pool, nap, NULL, NULL);
+    jobs[i] = relay_pool_run (pool, nap, pool, NULL);
 
   while (relay_pool_get_n_running (pool) == 0)      /* let the first one start */
     g_usleep (1000);
@@ -40,7 +43,7 @@ main (void)
     g_assert_true (g_error_matches (relay_promise_get_error (jobs[i]),
                                     G_IO_ERROR, G_IO_ERROR_CANCELLED));
 
-  g_autoptr(RelayPromise) late = relay_pool_run (pool, nap, NULL, NULL);
+  g_autoptr(RelayPromise) late = relay_pool_run (pool, nap, pool, NULL);
   g_assert_true (g_error_matches (relay_promise_get_error (late),
                                   G_IO_ERROR, G_IO_ERROR_CLOSED));
   /* [/shutdown] */

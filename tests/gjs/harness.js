@@ -3,16 +3,30 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // Each test is an async function run on the GLib main loop, one after the
-// other. A test that does not finish within its timeout fails, and a watchdog
-// ends the whole script with a failure, so an awaiting test can never hang.
+// other. No test passes or fails on how long it took: as in
+// tests/test-watchdog.h, a test fails only when it made no progress for
+// STALL_MS (a minute times RELAY_TEST_SLOWDOWN; a test is the unit of
+// progress here), so an awaiting test can never hang and a slow machine only
+// makes it slower. A second watchdog, re-armed by every test, ends the
+// script should a test's own guard fail to end it.
 
 import GLib from 'gi://GLib';
 import System from 'system';
 
 const tests = [];
 
-export function test(name, func, timeoutMs = 10000) {
-    tests.push({name, func, timeoutMs});
+function slowdown() {
+    const factor = Number(GLib.getenv('RELAY_TEST_SLOWDOWN') ?? '1');
+    return factor >= 1 ? factor : 1;
+}
+
+// How long a wait may see no progress at all before it fails the test.
+export const STALL_MS = 60000 * slowdown();
+
+// A test is one unit of progress: it fails if it does not finish within
+// STALL_MS of its start.
+export function test(name, func) {
+    tests.push({name, func});
 }
 
 export class AssertionError extends Error {}
@@ -63,22 +77,24 @@ export function sleep(ms) {
     }));
 }
 
-// Resolves once predicate() is true, polling from the main loop.
-export async function waitFor(predicate, timeoutMs = 5000, what = 'condition') {
-    const deadline = GLib.get_monotonic_time() + timeoutMs * 1000;
+// Resolves once predicate() is true, polling from the main loop. A single
+// condition is the only progress there is: it fails after STALL_MS.
+export async function waitFor(predicate, what = 'condition') {
+    const deadline = GLib.get_monotonic_time() + STALL_MS * 1000;
     while (!predicate()) {
         if (GLib.get_monotonic_time() > deadline)
-            throw new AssertionError(`timed out waiting for ${what}`);
+            throw new AssertionError(`no progress for ${STALL_MS / 1000} s waiting for ${what}`);
         await sleep(2);
     }
 }
 
-function withTimeout(promise, ms, name) {
+// Rejects if promise did not settle within STALL_MS, so an await never hangs.
+export function guard(promise, what) {
     let id = 0;
     const timer = new Promise((resolve, reject) => {
-        id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
+        id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, STALL_MS, () => {
             id = 0;
-            reject(new AssertionError(`${name}: timed out after ${ms} ms`));
+            reject(new AssertionError(`${what}: no progress for ${STALL_MS / 1000} s`));
             return GLib.SOURCE_REMOVE;
         });
     });
@@ -88,21 +104,29 @@ function withTimeout(promise, ms, name) {
     });
 }
 
-export function run(watchdogSeconds = 100) {
+export function run() {
     const loop = new GLib.MainLoop(null, false);
     let failures = 0;
+    let watchdog = 0;
 
-    GLib.timeout_add_seconds(GLib.PRIORITY_HIGH, watchdogSeconds, () => {
-        print(`Bail out! the script ran for more than ${watchdogSeconds} s`);
-        System.exit(2);
-        return GLib.SOURCE_REMOVE;
-    });
+    // A second line of defence, re-armed by every test that starts: it ends
+    // the script only if a test's own guard could not end it.
+    function armWatchdog(name) {
+        if (watchdog)
+            GLib.source_remove(watchdog);
+        watchdog = GLib.timeout_add(GLib.PRIORITY_HIGH, 2 * STALL_MS, () => {
+            print(`Bail out! "${name}" made no progress for ${2 * STALL_MS / 1000} s`);
+            System.exit(2);
+            return GLib.SOURCE_REMOVE;
+        });
+    }
 
     (async () => {
         print(`1..${tests.length}`);
-        for (const [i, {name, func, timeoutMs}] of tests.entries()) {
+        for (const [i, {name, func}] of tests.entries()) {
+            armWatchdog(name);
             try {
-                await withTimeout(Promise.resolve().then(func), timeoutMs, name);
+                await guard(Promise.resolve().then(func), name);
                 print(`ok ${i + 1} - ${name}`);
             } catch (error) {
                 failures++;

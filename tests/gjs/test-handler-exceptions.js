@@ -10,7 +10,7 @@ import Gio from 'gi://Gio';
 import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
 
-import {assert, assertEqual, assertRejects, run, test} from './harness.js';
+import {assert, assertEqual, assertRejects, run, test, waitFor} from './harness.js';
 
 function resolvedInt(value) {
     const promise = new Relay.Promise();
@@ -45,8 +45,9 @@ test('a throwing notifier callback is logged; the notifier keeps working', async
     });
     notifier.repeating = true;
     await RelayExamples.trigger_after_work(null, notifier, 0, 1, 0);
-    await Relay.Promise.new_delay(20).wait_async(null);
+    await waitFor(() => calls === 1, 'the first notifier call');
     assert(notifier.trigger());
+    await waitFor(() => calls === 2, 'the second notifier call');
     await Relay.Promise.new_delay(20).wait_async(null);
     assertEqual(calls, 2);
     notifier.destroy();

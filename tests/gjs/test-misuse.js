@@ -14,7 +14,7 @@ import Gio from 'gi://Gio';
 import Relay from 'gi://Relay?version=1.0';
 import System from 'system';
 
-import {assert, assertEqual, assertGError, assertRejects, run, sleep, test} from './harness.js';
+import {STALL_MS, assert, assertEqual, assertGError, assertRejects, guard, run, sleep, test, waitFor} from './harness.js';
 
 const IO_ERROR = Gio.io_error_quark();
 
@@ -47,13 +47,6 @@ function assertThrows(func, errorClass, messagePart) {
         return error;
     }
     throw new Error(`expected a ${errorClass.name} with "${messagePart}"`);
-}
-
-// Rejects with a timeout error if promise takes longer than ms: never hangs.
-function guard(promise, ms, what) {
-    return Promise.race([promise, sleep(ms).then(() => {
-        throw new Error(`${what} did not settle within ${ms} ms`);
-    })]);
 }
 
 // --- child mode: cases that make GJS log criticals ------------------------
@@ -89,9 +82,9 @@ async function childThrowingHandlers() {
     });
     notifier.repeating = true;
     notifier.trigger();
-    await sleep(20);
+    await waitFor(() => calls === 1, 'the first notifier call');
     notifier.trigger();
-    await sleep(20);
+    await waitFor(() => calls === 2, 'the second notifier call');
     notifier.destroy();
     results.notifierCalls = calls;
     results.triggerAfterDestroy = notifier.trigger();
@@ -119,9 +112,9 @@ function spawnChild(name) {
     const script = GLib.filename_from_uri(import.meta.url)[0];
     const child = launcher.spawnv([gjs, '-m', script, '--child', name]);
     return new Promise((resolve, reject) => {
-        const id = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 30, () => {
+        const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, STALL_MS, () => {
             child.force_exit();
-            reject(new Error(`child ${name} ran for more than 30 s`));
+            reject(new Error(`child ${name} made no progress for ${STALL_MS / 1000} s`));
             return GLib.SOURCE_REMOVE;
         });
         child.communicate_utf8_async(null, null, (proc, result) => {
@@ -262,8 +255,8 @@ test('awaiting a promise whose source was dropped throws ABANDONED, never hangs'
         ];
     })();
     // Awaited before the sources go, so no rejection is ever unhandled.
-    const awaited = derived.map(p => assertRejects(guard((async () => await p)(), 3000, 'await')));
-    const deadline = GLib.get_monotonic_time() + 3000000;
+    const awaited = derived.map(p => assertRejects(guard((async () => await p)(), 'await')));
+    const deadline = GLib.get_monotonic_time() + STALL_MS * 1000;
     while (derived.some(p => p.is_pending()) && GLib.get_monotonic_time() < deadline) {
         System.gc();
         await sleep(5);
@@ -282,7 +275,7 @@ test('awaiting a cancelled promise throws Gio.IOErrorEnum.CANCELLED, never hangs
         derived.cancel();
         return GLib.SOURCE_REMOVE;
     });
-    const error = await assertRejects(guard((async () => await derived)(), 3000, 'await'));
+    const error = await assertRejects(guard((async () => await derived)(), 'await'));
     assertGError(error, IO_ERROR, Gio.IOErrorEnum.CANCELLED);
     assert(error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED));
     // Nothing else consumed the delay, so cancellation travelled up to it.
@@ -291,7 +284,7 @@ test('awaiting a cancelled promise throws Gio.IOErrorEnum.CANCELLED, never hangs
     const already = new Relay.Promise();
     assert(already.cancel());
     assert(!already.cancel());
-    assertGError(await assertRejects(guard((async () => await already)(), 3000, 'await')),
+    assertGError(await assertRejects(guard((async () => await already)(), 'await')),
         IO_ERROR, Gio.IOErrorEnum.CANCELLED);
 });
 

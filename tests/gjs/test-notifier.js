@@ -11,7 +11,7 @@ test('seed example: the worker stores 42, the callback reads it', async () => {
     const seen = [];
     const notifier = Relay.Notifier.new(nTriggers => seen.push([work.get_int(), nTriggers]));
     work = RelayExamples.trigger_after_work(null, notifier, 42, 1, 50);
-    await waitFor(() => seen.length > 0, 5000, 'the notifier callback');
+    await waitFor(() => seen.length > 0, 'the notifier callback');
     assertEqual(seen, [[42, 1]]);
 });
 
@@ -33,7 +33,7 @@ test('repeating notifier counts every trigger from 4 workers', async () => {
     const pool = Relay.Pool.new(4);
     const jobs = [0, 1, 2, 3].map(i => RelayExamples.trigger_after_work(pool, notifier, i, 5000, 0));
     const total = () => counts.reduce((a, b) => a + b, 0);
-    await waitFor(() => total() === 20000, 10000, 'all triggers');
+    await waitFor(() => total() === 20000, 'all triggers');
     await sleep(20);
     assertEqual(total(), 20000);
     assert(counts.length < 20000, `triggers should coalesce, got ${counts.length} callbacks`);

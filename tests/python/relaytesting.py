@@ -24,21 +24,39 @@ if _expected is not None:
     assert os.path.samefile(_override.__file__, _expected), _override.__file__
 
 
-def iterate_until(predicate, timeout=5.0):
+def _slowdown():
+    try:
+        factor = float(os.environ.get('RELAY_TEST_SLOWDOWN', '1'))
+    except ValueError:
+        factor = 1.0
+    return max(factor, 1.0)
+
+
+# How long a wait may see no progress at all before it fails the test, as in
+# tests/test-watchdog.h: no test passes or fails on how long something took,
+# a slow machine only makes it slower. RELAY_TEST_SLOWDOWN stretches it.
+STALL_SECONDS = 60 * _slowdown()
+
+
+def iterate_until(predicate, what='the main loop'):
     """Iterates the default main context until predicate() is true.
 
-    Fails the test (raises AssertionError) after timeout seconds, so a
-    test can never hang.
+    Fails the test (raises AssertionError) only when nothing was dispatched
+    for STALL_SECONDS, so a test can never hang, and a slow machine never
+    fails it.
     """
     context = GLib.MainContext.default()
-    deadline = time.monotonic() + timeout
+    last_progress = time.monotonic()
     while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out after %.1f s waiting for the main loop' % timeout)
-        context.iteration(False) or time.sleep(0.001)
+        if context.iteration(False):
+            last_progress = time.monotonic()
+        elif time.monotonic() - last_progress > STALL_SECONDS:
+            raise AssertionError('no progress for %.0f s waiting for %s' % (STALL_SECONDS, what))
+        else:
+            time.sleep(0.001)
 
 
-def settle(promise, timeout=5.0):
+def settle(promise):
     """Iterates until promise is settled and its handlers ran; returns it.
 
     Observing the promise counts as handling it, so a rejection the test
@@ -48,7 +66,7 @@ def settle(promise, timeout=5.0):
     _gi_then(promise,
              on_value=lambda *args: dispatched.append(True),
              on_error=lambda *args: dispatched.append(True))
-    iterate_until(lambda: dispatched, timeout)
+    iterate_until(lambda: dispatched, 'a promise to settle')
     return promise
 
 
@@ -73,4 +91,4 @@ def main():
     unittest.main(verbosity=2)
 
 
-__all__ = ['Relay', 'GLib', 'iterate_until', 'settle', 'drain', 'TestCase', 'main']
+__all__ = ['Relay', 'GLib', 'STALL_SECONDS', 'iterate_until', 'settle', 'drain', 'TestCase', 'main']

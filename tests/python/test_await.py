@@ -6,7 +6,7 @@ import time
 
 from gi.repository import Gio
 
-from relaytesting import GLib, Relay, TestCase, drain, iterate_until, main, settle
+from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, iterate_until, main, settle
 
 
 def resolved(result):
@@ -25,7 +25,7 @@ class AwaitTests(TestCase):
             return (await later(5), await resolved(None), await later(('a', 2)),
                     await resolved('settled already'))
 
-        self.assertEqual(Relay.run_until_complete(body(), timeout=5),
+        self.assertEqual(Relay.run_until_complete(body(), timeout=STALL_SECONDS),
                          (5, None, ('a', 2), 'settled already'))
 
     def test_await_rejection_raises_glib_error(self):
@@ -38,7 +38,7 @@ class AwaitTests(TestCase):
                 return error.domain, error.code, error.message
             return 'not raised'
 
-        self.assertEqual(Relay.run_until_complete(body(), timeout=5),
+        self.assertEqual(Relay.run_until_complete(body(), timeout=STALL_SECONDS),
                          ('g-io-error-quark', int(Gio.IOErrorEnum.NOT_FOUND), 'gone'))
 
     def test_spawn_runs_until_first_await_and_then_on_main_thread(self):
@@ -57,12 +57,22 @@ class AwaitTests(TestCase):
 
     def test_loop_keeps_running_while_awaiting(self):
         ticks = []
-        GLib.timeout_add(10, lambda: ticks.append(1) or len(ticks) < 100)
+        ticked = threading.Event()
 
+        def tick():
+            ticks.append(1)
+            if len(ticks) == 6:
+                ticked.set()
+            return not ticked.is_set()
+
+        GLib.timeout_add(10, tick)
+
+        # The job works until the loop ticked six times, which it only can
+        # while the coroutine awaits the job without blocking it.
         async def body():
-            return await Relay.run_in_thread(lambda job: time.sleep(0.3) or 'done')
+            return await Relay.run_in_thread(lambda job: ticked.wait(STALL_SECONDS) and 'done')
 
-        self.assertEqual(Relay.run_until_complete(body(), timeout=5), 'done')
+        self.assertEqual(Relay.run_until_complete(body(), timeout=STALL_SECONDS), 'done')
         self.assertGreater(len(ticks), 5)
 
     def test_exception_in_coroutine_rejects_spawned_promise(self):
@@ -73,7 +83,7 @@ class AwaitTests(TestCase):
         promise = settle(Relay.spawn(body()))
         self.assertGError(promise.get_error(), 'relay-error-quark', Relay.Error.FAILED, 'KeyError')
         with self.assertRaises(GLib.Error):
-            Relay.run_until_complete(body(), timeout=5)
+            Relay.run_until_complete(body(), timeout=STALL_SECONDS)
 
     def test_nested_coroutines(self):
         async def inner(x):
@@ -82,7 +92,7 @@ class AwaitTests(TestCase):
         async def outer():
             return [await inner(i) for i in range(3)]
 
-        self.assertEqual(Relay.run_until_complete(outer(), timeout=5), [0, 10, 20])
+        self.assertEqual(Relay.run_until_complete(outer(), timeout=STALL_SECONDS), [0, 10, 20])
 
     def test_await_foreign_awaitable_is_a_type_error(self):
         class Foreign:
@@ -95,17 +105,21 @@ class AwaitTests(TestCase):
             except TypeError as error:
                 return str(error)
 
-        self.assertIn('only await Relay promises', Relay.run_until_complete(body(), timeout=5))
+        self.assertIn('only await Relay promises', Relay.run_until_complete(body(), timeout=STALL_SECONDS))
 
     def test_cancelling_spawned_promise_cancels_awaited_job(self):
         started = threading.Event()
         stopped = threading.Event()
 
+        saw_cancel = []
+
         def long_job(job):
             started.set()
-            deadline = time.monotonic() + 10
+            # Until cancelled; it gives up only if nobody did for STALL_SECONDS.
+            deadline = time.monotonic() + STALL_SECONDS
             while not job.is_cancelled() and time.monotonic() < deadline:
                 time.sleep(0.005)
+            saw_cancel.append(job.is_cancelled())
             stopped.set()
 
         seen = []
@@ -118,17 +132,19 @@ class AwaitTests(TestCase):
                 raise
 
         promise = Relay.spawn(body())
-        self.assertTrue(started.wait(5))
+        self.assertTrue(started.wait(STALL_SECONDS))
         self.assertTrue(promise.cancel())
-        self.assertTrue(stopped.wait(5))
+        self.assertTrue(stopped.wait(STALL_SECONDS))
+        self.assertEqual(saw_cancel, [True])
         iterate_until(lambda: seen)
         self.assertEqual(seen, [int(Gio.IOErrorEnum.CANCELLED)])
         self.assertGError(promise.get_error(), 'g-io-error-quark', Gio.IOErrorEnum.CANCELLED)
         drain()
 
     def test_run_until_complete_timeout(self):
+        never = Relay.Promise()     # nothing settles it: the timeout must win
         with self.assertRaises(GLib.Error) as raised:
-            Relay.run_until_complete(Relay.Promise.new_delay(5000), timeout=0.05)
+            Relay.run_until_complete(never, timeout=0.05)
         self.assertEqual(raised.exception.code, int(Gio.IOErrorEnum.TIMED_OUT))
 
     def test_run_until_complete_accepts_promises_only(self):

@@ -19,7 +19,7 @@ import weakref
 from gi.module import get_introspection_module
 from gi.repository import Gio
 
-from relaytesting import GLib, Relay, TestCase, drain, main, settle
+from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, main, settle
 
 IO_ERROR = Gio.io_error_quark()
 # The generated bindings, without the override (GI's own then and Pool.run).
@@ -40,7 +40,7 @@ def run_child(code):
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [here, env.get('PYTHONPATH')]))
     prologue = 'from relaytesting import GLib, Relay, settle\n'
     return subprocess.run([sys.executable, '-c', prologue + textwrap.dedent(code)],
-                          env=env, capture_output=True, text=True, timeout=60)
+                          env=env, capture_output=True, text=True, timeout=STALL_SECONDS)
 
 
 class WrongTypeTests(TestCase):
@@ -279,7 +279,7 @@ class AbandonedTests(TestCase):
         del source
         gc.collect()
         with self.assertRaises(GLib.Error) as raised:
-            Relay.run_until_complete(spawned, timeout=5)
+            Relay.run_until_complete(spawned, timeout=STALL_SECONDS)
         self.assertGError(raised.exception, 'relay-error-quark', Relay.Error.ABANDONED)
 
 

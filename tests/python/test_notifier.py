@@ -4,7 +4,7 @@
 import threading
 import time
 
-from relaytesting import GLib, Relay, TestCase, drain, iterate_until, main
+from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, iterate_until, main
 
 
 class NotifierTests(TestCase):
@@ -106,7 +106,7 @@ class NotifierTests(TestCase):
         owner.start()
         try:
             threading.Thread(target=notifier.trigger).start()
-            owner.join(5)
+            owner.join(STALL_SECONDS)
         finally:
             if owner.is_alive():
                 loop.quit()

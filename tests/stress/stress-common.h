@@ -18,6 +18,8 @@
 #include <pthread.h>
 #include <relay/relay.h>
 
+#include "../test-watchdog.h"
+
 static inline double
 stress_scale (void)
 {
@@ -125,19 +127,29 @@ owner_join (Owner *owner)
   pthread_cond_destroy (&owner->cond);
 }
 
-/* Polls @cond (an atomic counter) until it reaches @target, for up to
- * @timeout_s seconds. Returns the last value seen. */
+/* Polls @counter (atomic) until it reaches @target. Fails the test only if
+ * the counter stops moving for the watchdog's stall interval (see
+ * tests/test-watchdog.h), never because reaching @target takes long.
+ * Returns the value seen. */
 static inline int
-wait_for_count (int  *counter,
-                int   target,
-                guint timeout_s)
+wait_for_count (int *counter,
+                int  target)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-  int value;
+  Stall stall;
+  int value, last;
 
-  while ((value = g_atomic_int_get (counter)) < target &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (1000);
+  stall_init (&stall);
+  last = g_atomic_int_get (counter);
+  while ((value = g_atomic_int_get (counter)) < target)
+    {
+      if (value != last)
+        {
+          last = value;
+          stall_progress (&stall);
+        }
+      stall_check (&stall, "a counter the test waits for stopped moving");
+      g_usleep (1000);
+    }
 
   return value;
 }

@@ -21,6 +21,8 @@
  */
 #include <relay/relay.h>
 
+#include "../test-watchdog.h"
+
 #define MISUSE_ERROR (g_quark_from_static_string ("relay-misuse-error"))
 
 static void
@@ -29,15 +31,52 @@ expect_critical (const char *pattern)
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, pattern);
 }
 
-/* Iterates the thread-default context until @p settles (or 5 s pass). */
+static void
+mark_value_seen (const GValue *value, gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+}
+
+static void
+mark_error_seen (const GError *error, gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+}
+
+/* Iterates the thread-default context until @p settled and the handlers it
+ * had then ran (a job's thread posts them a moment after the state changed:
+ * one more handler, added once @p settled, runs after them). Fails only if
+ * nothing was dispatched for the watchdog's stall interval. */
 static void
 wait_settled (RelayPromise *p)
 {
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean seen = FALSE;
+  Stall stall;
 
-  while (relay_promise_is_pending (p) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_false (relay_promise_is_pending (p));
+  stall_init (&stall);
+  while (relay_promise_is_pending (p))
+    {
+      if (g_main_context_iteration (NULL, FALSE))
+        stall_progress (&stall);
+      else
+        {
+          stall_check (&stall, "a promise the test waits for never settled");
+          g_usleep (100);
+        }
+    }
+
+  stall_progress (&stall);
+  relay_promise_then_values (p, mark_value_seen, &seen, NULL, mark_error_seen, &seen, NULL);
+  while (!seen)
+    {
+      if (g_main_context_iteration (NULL, FALSE))
+        stall_progress (&stall);
+      else
+        {
+          stall_check (&stall, "the handlers of a settled promise never ran");
+          g_usleep (100);
+        }
+    }
 }
 
 static void

@@ -124,16 +124,16 @@ run_swarm (Swarm    *swarm,
     g_thread_join (threads[i]);
 
   /* Every accepted trigger must be covered by a callback that runs after it:
-   * wait for the owners to catch up, never longer than 60 s. */
+   * wait for the owners to catch up, for as long as they make progress. */
   for (guint i = 0; i < swarm->n_targets; i++)
     {
       Target *target = &swarm->targets[i];
       int want = g_atomic_int_get (&target->accepted);
 
       if (repeating)
-        g_assert_cmpint (wait_for_count (&target->covered, want, 60), ==, want);
+        g_assert_cmpint (wait_for_count (&target->covered, want), ==, want);
       else
-        g_assert_cmpint (wait_for_count (&target->calls, 1, 60), ==, 1);
+        g_assert_cmpint (wait_for_count (&target->calls, 1), ==, 1);
     }
 
   /* Destroy from this (non-owner) thread: the owners release the data. */
@@ -144,7 +144,7 @@ run_swarm (Swarm    *swarm,
       relay_notifier_destroy (target->notifier);
       g_assert_false (relay_notifier_trigger (target->notifier));
       g_clear_object (&target->notifier);
-      g_assert_cmpint (wait_for_count (&target->freed, 1, 60), ==, 1);
+      g_assert_cmpint (wait_for_count (&target->freed, 1), ==, 1);
     }
 
   for (int i = 0; i < N_OWNERS; i++)
@@ -389,7 +389,7 @@ test_destroy_races_trigger (void)
 
   /* Every round's data is released on its owner thread, exactly once. */
   for (guint r = 0; r < race.n_rounds; r++)
-    g_assert_cmpint (wait_for_count (&all[r].freed, 1, 60), ==, 1);
+    g_assert_cmpint (wait_for_count (&all[r].freed, 1), ==, 1);
 
   for (int i = 0; i < N_OWNERS; i++)
     owner_join (&race.owners[i]);

@@ -6,20 +6,24 @@
 
 #include "test-utils.h"
 
-/* Iterates @context until @done is set, failing after @timeout_ms. */
+/* Iterates @context until @done is set, failing only if nothing was
+ * dispatched for the watchdog's stall interval (see test-watchdog.h). */
 static void
 iterate_until (GMainContext *context,
-               int          *done,
-               guint         timeout_ms)
+               int          *done)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  Stall stall;
 
+  stall_init (&stall);
   while (!g_atomic_int_get (done))
     {
-      g_main_context_iteration (context, FALSE);
-      if (!g_atomic_int_get (done))
-        g_usleep (100);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (g_main_context_iteration (context, FALSE))
+        stall_progress (&stall);
+      else if (!g_atomic_int_get (done))
+        {
+          stall_check (&stall, "the notifier callback never ran");
+          g_usleep (100);
+        }
     }
 }
 
@@ -68,7 +72,7 @@ test_seed_example (void)
   data.notifier = relay_notifier_new (seed_finished, &data, NULL);
   worker = g_thread_new ("worker", seed_worker, &data);
 
-  iterate_until (NULL, &data.done, 5000);
+  iterate_until (NULL, &data.done);
   g_thread_join (worker);
 
   g_assert_cmpint (data.seen, ==, 42);
@@ -190,7 +194,8 @@ test_stream (void)
   RelayNotifier *notifier = relay_notifier_new (count_call, &counts, NULL);
   Streamer streamer = { notifier, 1, 50 };
   GThread *thread;
-  gint64 start;
+  Watchdog watchdog;
+  int stuck = 0;      /* the watchdog's progress: never moves */
 
   relay_notifier_set_repeating (notifier, TRUE);
 
@@ -202,11 +207,14 @@ test_stream (void)
   g_assert_cmpuint (counts.covered, ==, 2);
 
   /* then a blocking iteration waits for poll (at most 1 ms) before it
-   * delivers, instead of arming; it still returns having delivered. */
+   * delivers, instead of arming; it still returns having delivered. Nothing
+   * else would wake it: were it to wait for a wake-up, the watchdog fails the
+   * test. */
   relay_notifier_trigger (notifier);
-  start = g_get_monotonic_time ();
+  watchdog_start (&watchdog, &stuck, "a blocking iteration with a trigger pending "
+                  "under a stream never returned", NULL, NULL);
   g_assert_true (g_main_context_iteration (NULL, TRUE));
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  watchdog_stop (&watchdog);
   g_assert_cmpint (counts.calls, ==, 2);
   g_assert_cmpuint (counts.covered, ==, 3);
 
@@ -600,6 +608,7 @@ typedef struct
   guint          main_seen;       /* main thread */
   guint          worker_seen;     /* worker thread */
   gboolean       wrong_thread;
+  int            round_trips;     /* atomic: the watchdog's progress */
   int            timed_out;       /* atomic */
 } PingPong;
 
@@ -624,35 +633,33 @@ ping_on_worker (guint    n_triggers,
   if (g_thread_self () != pp->worker)
     pp->wrong_thread = TRUE;
   pp->worker_seen += n_triggers;
+  g_atomic_int_inc (&pp->round_trips);
   if (pp->worker_seen < N_ROUND_TRIPS)
     relay_notifier_trigger (pp->to_main);
 }
 
-/* A lost wake-up would leave a side blocked in poll: this unblocks it. */
-static gboolean
-ping_pong_watchdog (gpointer user_data)
+/* A lost wake-up leaves both sides blocked in poll, and no round trip ends:
+ * the watchdog, which samples the count without waking anyone, unblocks them
+ * once none ended for its stall interval, and the test fails. */
+static void
+ping_pong_stalled (gpointer user_data)
 {
   PingPong *pp = user_data;
 
   g_atomic_int_set (&pp->timed_out, TRUE);
-  return G_SOURCE_CONTINUE;
+  g_main_context_wakeup (pp->main_context);
+  g_main_context_wakeup (pp->worker_context);
 }
 
 static gpointer
 ping_pong_worker (gpointer user_data)
 {
   PingPong *pp = user_data;
-  GSource *watchdog = g_timeout_source_new_seconds (30);
-
-  g_source_set_callback (watchdog, ping_pong_watchdog, pp, NULL);
-  g_source_attach (watchdog, pp->worker_context);
 
   relay_notifier_trigger (pp->to_main);
   while (pp->worker_seen < N_ROUND_TRIPS && !g_atomic_int_get (&pp->timed_out))
     g_main_context_iteration (pp->worker_context, TRUE);
 
-  g_source_destroy (watchdog);
-  g_source_unref (watchdog);
   return NULL;
 }
 
@@ -660,7 +667,7 @@ static void
 test_ping_pong (void)
 {
   PingPong pp = { 0 };
-  GSource *watchdog = g_timeout_source_new_seconds (30);
+  Watchdog watchdog;
 
   pp.main_context = g_main_context_new ();
   pp.worker_context = g_main_context_new ();
@@ -668,8 +675,8 @@ test_ping_pong (void)
   pp.to_worker = relay_notifier_new_for_context (pp.worker_context, ping_on_worker, &pp, NULL);
   relay_notifier_set_repeating (pp.to_main, TRUE);
   relay_notifier_set_repeating (pp.to_worker, TRUE);
-  g_source_set_callback (watchdog, ping_pong_watchdog, &pp, NULL);
-  g_source_attach (watchdog, pp.main_context);
+  watchdog_start (&watchdog, &pp.round_trips, "ping-pong: a wake-up was lost",
+                  ping_pong_stalled, &pp);
 
   /* Both sides block in poll between triggers: every round trip needs the
    * other side's trigger to wake them, and none may be lost. */
@@ -679,14 +686,13 @@ test_ping_pong (void)
     g_main_context_iteration (pp.main_context, TRUE);
   g_thread_join (pp.worker);
   g_main_context_pop_thread_default (pp.main_context);
+  watchdog_stop (&watchdog);
 
   g_assert_false (g_atomic_int_get (&pp.timed_out));
   g_assert_false (pp.wrong_thread);
   g_assert_cmpuint (pp.main_seen, ==, N_ROUND_TRIPS);
   g_assert_cmpuint (pp.worker_seen, ==, N_ROUND_TRIPS);
 
-  g_source_destroy (watchdog);
-  g_source_unref (watchdog);
   g_object_unref (pp.to_main);
   g_object_unref (pp.to_worker);
   drain (pp.main_context);

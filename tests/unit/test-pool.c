@@ -13,11 +13,12 @@ static GThread *main_thread;
 
 typedef struct
 {
-  GString  *log;
-  int       value;
-  GThread  *handler_thread;
-  GThread  *job_thread;
-  gboolean  fail;
+  GString   *log;
+  int        value;
+  GThread   *handler_thread;
+  GThread   *job_thread;
+  gboolean   fail;
+  TestEvent  ticked;        /* the delay's handler ran on the loop */
 } Work;
 
 static void
@@ -27,7 +28,10 @@ add_job (RelayJob *job,
   Work *work = data;
 
   work->job_thread = g_thread_self ();
-  g_usleep (200 * 1000);   /* (sleep 3) */
+  /* (sleep 3): the job works until the loop, which it must not block, has
+   * shown that it still runs; on the loop's own thread it could not. */
+  if (work->job_thread != main_thread)
+    test_event_wait (&work->ticked, "the loop never ran the delay's handler while the job worked");
   if (work->fail)
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add");
   else
@@ -41,6 +45,7 @@ still_running (RelayPromise *promise,
   Work *work = data;
 
   g_string_append (work->log, "event loop still running...\n");
+  test_event_set (&work->ticked);
   return NULL;
 }
 
@@ -77,6 +82,7 @@ run_work_example (gboolean fail)
 
   work.log = g_string_new (NULL);
   work.fail = fail;
+  test_event_init (&work.ticked);
   job = relay_run_in_thread (add_job, &work, NULL);
   shown = relay_promise_then (job, got_val, &work, NULL);
   caught = relay_promise_catch (shown, got_err, &work, NULL);
@@ -92,6 +98,7 @@ run_work_example (gboolean fail)
   else
     g_assert_cmpstr (work.log->str, ==, "event loop still running...\ngot val: 9\n");
   g_string_free (work.log, TRUE);
+  test_event_clear (&work.ticked);
 }
 
 static void
@@ -214,6 +221,9 @@ test_many_jobs (void)
   g_test_message ("%u distinct worker threads, at most %d jobs at once",
                   g_hash_table_size (many.threads), many.max_running);
 
+  /* A job still touches @many after it returned its value: wait for the
+   * workers before @many goes. */
+  g_clear_object (&pool);
   g_hash_table_unref (many.threads);
   g_mutex_clear (&many.lock);
   g_ptr_array_unref (promises);
@@ -224,10 +234,13 @@ test_many_jobs (void)
 #define N_PARALLEL 4
 
 /* N_PARALLEL jobs meet at a barrier: it only opens if the pool runs all of
- * them at once, which it must, because it may (the bound is N_PARALLEL). */
+ * them at once, which it must, because it may (the bound is N_PARALLEL). A
+ * job that sees nobody arrive for the watchdog's stall interval gives up, and
+ * so do the others then: the pool did not run them side by side. */
 typedef struct
 {
   int arrived;                /* atomic, over all rounds */
+  int gave_up;                /* atomic */
 } Barrier;
 
 static void
@@ -235,14 +248,27 @@ barrier_job (RelayJob *job,
              gpointer  data)
 {
   Barrier *barrier = data;
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   int me = g_atomic_int_add (&barrier->arrived, 1);
   int everyone = (me / N_PARALLEL + 1) * N_PARALLEL;
+  int seen = me + 1;
   gboolean met;
+  Stall stall;
 
+  stall_init (&stall);
   while (!(met = g_atomic_int_get (&barrier->arrived) >= everyone) &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (100);
+         !g_atomic_int_get (&barrier->gave_up))
+    {
+      int now = g_atomic_int_get (&barrier->arrived);
+
+      if (now != seen)
+        {
+          seen = now;
+          stall_progress (&stall);
+        }
+      else if (stall_expired (&stall))
+        g_atomic_int_set (&barrier->gave_up, TRUE);
+      g_usleep (100);
+    }
 
   relay_job_return_int (job, met);
 }
@@ -431,13 +457,31 @@ count_relay_workers (void)
   return n;
 }
 
+typedef struct
+{
+  RelayPool *pool;            /* the job's reference: the last one once... */
+  TestEvent  dropped;         /* ...the test thread dropped its own */
+} LastRef;
+
 static void
 holds_pool_job (RelayJob *job,
-                gpointer  pool)
+                gpointer  data)
 {
-  g_assert_true (RELAY_IS_POOL (pool));
-  g_usleep (10000);   /* the next job is queued by now */
+  LastRef *last_ref = data;
+
+  g_assert_true (RELAY_IS_POOL (last_ref->pool));
+  /* By then the next job is queued, and this job's data holds the only
+   * reference to the pool. */
+  test_event_wait (&last_ref->dropped, "the test thread never dropped its reference to the pool");
   relay_job_return_int (job, 5);
+}
+
+static void
+last_ref_free (gpointer data)
+{
+  LastRef *last_ref = data;
+
+  g_object_unref (last_ref->pool);    /* shuts the pool down, from its worker */
 }
 
 static void
@@ -454,14 +498,19 @@ test_last_ref_in_job (void)
   RelayPool *pool = relay_pool_new (1);
   g_autoptr(RelayPromise) holder = NULL;
   g_autoptr(RelayPromise) queued = NULL;
-  gint64 deadline;
+  LastRef last_ref = { 0 };
+  guint n_workers, last_seen;
+  Stall stall;
 
   /* The job's data is the only reference left: it is dropped on the worker,
    * when the job is done. That shuts the pool down from its own thread,
    * which cannot wait for itself; no critical, nothing leaked. */
-  holder = relay_pool_run (pool, holds_pool_job, g_object_ref (pool), g_object_unref);
+  last_ref.pool = g_object_ref (pool);
+  test_event_init (&last_ref.dropped);
+  holder = relay_pool_run (pool, holds_pool_job, &last_ref, last_ref_free);
   queued = relay_pool_run (pool, plain_job, NULL, NULL);
   g_object_unref (pool);
+  test_event_set (&last_ref.dropped);
 
   wait_settled (holder);
   wait_settled (queued);
@@ -469,13 +518,20 @@ test_last_ref_in_job (void)
   g_assert_cmpint (relay_promise_get_state (queued), ==, RELAY_PROMISE_REJECTED);
   g_assert_error (relay_promise_get_error (queued), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-  /* The worker exits on its own. */
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (count_relay_workers () > n_before)
+  /* The worker exits on its own (and no longer touches @last_ref then). */
+  stall_init (&stall);
+  last_seen = G_MAXUINT;
+  while ((n_workers = count_relay_workers ()) > n_before)
     {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (n_workers != last_seen)
+        {
+          last_seen = n_workers;
+          stall_progress (&stall);
+        }
+      stall_check (&stall, "the worker of a pool shut down from its own job never exited");
       g_usleep (1000);
     }
+  test_event_clear (&last_ref.dropped);
 }
 
 /* --- progress --------------------------------------------------------------- */
@@ -496,10 +552,14 @@ test_progress (void)
 {
   ProgressSeen progress;
   g_autoptr(RelayPromise) p = relay_run_in_thread (progress_job, NULL, NULL);
+  int handled = FALSE;
 
   progress_seen_watch (&progress, p);
-  /* iterate blocking, like a real main loop */
-  while (relay_promise_is_pending (p))
+  /* Iterate blocking, like a real main loop, until a handler ran: the latest
+   * progress is delivered before any handler runs. (Waiting for the state
+   * alone could stop before the settling worker posted that delivery.) */
+  relay_promise_then_values (p, mark_value_seen, &handled, NULL, mark_error_seen, &handled, NULL);
+  while (!handled)
     g_main_context_iteration (NULL, TRUE);
   drain (NULL);
 
@@ -517,9 +577,11 @@ test_progress (void)
 
 typedef struct
 {
-  int      started;       /* atomic */
-  int      iterations;    /* atomic */
-  int      go;            /* atomic */
+  int        started;       /* atomic */
+  int        iterations;    /* atomic */
+  int        go;            /* atomic */
+  int        saw_cancel;    /* atomic */
+  TestEvent  released;      /* the pool released the job's data */
 } Cancel;
 
 static void
@@ -544,21 +606,36 @@ never_started_job (RelayJob *job,
   relay_job_return_boolean (job, TRUE);
 }
 
+/* Works in steps until it sees the cancel; it gives up only when nobody
+ * cancelled it for the watchdog's stall interval. */
 static void
 long_job (RelayJob *job,
           gpointer  data)
 {
   Cancel *cancel = data;
+  Stall stall;
 
   g_atomic_int_inc (&cancel->started);
-  for (int i = 0; i < 10000; i++)     /* 10 s if nobody cancels */
+  stall_init (&stall);
+  while (!stall_expired (&stall))
     {
       if (relay_job_return_error_if_cancelled (job))
-        return;
+        {
+          g_atomic_int_set (&cancel->saw_cancel, TRUE);
+          return;
+        }
       g_atomic_int_inc (&cancel->iterations);
       g_usleep (1000);
     }
   relay_job_return_boolean (job, TRUE);
+}
+
+static void
+cancel_released (gpointer data)
+{
+  Cancel *cancel = data;
+
+  test_event_set (&cancel->released);
 }
 
 static RelayPromise *
@@ -594,26 +671,31 @@ static void
 test_cancel_running (void)
 {
   Cancel cancel = { 0 };
-  g_autoptr(RelayPromise) job = relay_run_in_thread (long_job, &cancel, NULL);
-  g_autoptr(RelayPromise) seen = relay_promise_catch (job, check_cancelled, NULL, NULL);
-  gint64 start;
+  g_autoptr(RelayPromise) job = NULL;
+  g_autoptr(RelayPromise) seen = NULL;
+
+  /* Nobody joins the default pool's workers: the job's data must outlive the
+   * job, so the test waits until the pool released it. */
+  test_event_init (&cancel.released);
+  job = relay_run_in_thread (long_job, &cancel, cancel_released);
+  seen = relay_promise_catch (job, check_cancelled, NULL, NULL);
 
   while (g_atomic_int_get (&cancel.iterations) < 5)
     g_usleep (1000);
-  start = g_get_monotonic_time ();
   relay_promise_cancel (job);
   /* rejected already, before any handler ran */
   g_assert_error ((GError *) relay_promise_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   wait_settled (seen);
 
-  /* the job saw it and stopped early */
+  /* the job saw it and stopped early: at most the step it was in finishes */
   {
     int before = g_atomic_int_get (&cancel.iterations);
-    g_usleep (50 * 1000);
+    g_usleep (50 * 1000);     /* room for a job that missed it to go on */
     g_assert_cmpint (g_atomic_int_get (&cancel.iterations), <=, before + 1);
   }
-  g_assert_cmpint (g_atomic_int_get (&cancel.iterations), <, 10000);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  test_event_wait (&cancel.released, "the cancelled job never returned");
+  g_assert_true (g_atomic_int_get (&cancel.saw_cancel));
+  test_event_clear (&cancel.released);
 }
 
 /* --- results the job forgot ------------------------------------------------ */

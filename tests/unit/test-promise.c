@@ -1148,9 +1148,24 @@ test_delay (void)
 {
   gint64 start = g_get_monotonic_time ();
   g_autoptr(RelayPromise) delay = relay_promise_new_delay (50);
+  g_autoptr(RelayPromise) hour = NULL;
+  GMainContext *context = g_main_context_new ();
 
-  drain (NULL);
+  /* Only an iteration of its context fulfils a delay, and none ran yet,
+   * however long creating it took. */
   g_assert_true (relay_promise_is_pending (delay));
+
+  /* Nor does iterating fulfil it early: an hour-long delay is still pending
+   * once its context went idle, however slow the machine. Freeing the
+   * context removes its timer. */
+  g_main_context_push_thread_default (context);
+  hour = relay_promise_new_delay (60 * 60 * 1000);
+  g_main_context_pop_thread_default (context);
+  drain (context);
+  g_assert_true (relay_promise_is_pending (hour));
+  g_main_context_unref (context);
+  g_assert_true (relay_promise_is_pending (hour));
+
   wait_settled (delay);
   g_assert_cmpint (relay_promise_get_state (delay), ==, RELAY_PROMISE_FULFILLED);
   g_assert_cmpuint (relay_promise_get_n_values (delay), ==, 0);
@@ -1163,7 +1178,8 @@ test_timeout (void)
   g_autoptr(RelayPromise) slow = relay_promise_new ();
   g_autoptr(RelayPromise) timed = relay_promise_timeout (slow, 30);
   g_autoptr(RelayPromise) fast = relay_promise_new ();
-  g_autoptr(RelayPromise) in_time = relay_promise_timeout (fast, 5000);
+  /* An hour: fast settles first on any machine (its timer goes with it). */
+  g_autoptr(RelayPromise) in_time = relay_promise_timeout (fast, 60 * 60 * 1000);
 
   handled (timed);
   relay_promise_resolve_int (fast, 5);

@@ -32,7 +32,7 @@ async def main():
     return digest
 
 
-digest = Relay.run_until_complete(main(), timeout=10)
+digest = Relay.run_until_complete(main())
 # [/await]
 
 assert digest.startswith('2cf24d')
