@@ -51,7 +51,7 @@
  *
  *     while (relay_promise_is_pending (printed))
  *       g_main_context_iteration (NULL, TRUE);
- *     return relay_promise_get_state (printed) == RELAY_PROMISE_FULFILLED ? 0 : 1;
+ *     return relay_promise_get_state (printed) == RELAY_PROMISE_STATE_FULFILLED ? 0 : 1;
  *   }
  *
  * The wrappers below (relay_file_load_bytes() and the others) are that, done
@@ -59,7 +59,7 @@
  * call, since a function pointer cannot cross GI. A finish function of
  * another shape (out parameters, no source object) needs a callback of its
  * own: call the finish function there and settle the promise with
- * relay_promise_resolve_values() or relay_promise_reject_error().
+ * relay_promise_resolve_values() or relay_promise_reject().
  *
  * Only the public promise API is used here.
  */
@@ -232,7 +232,7 @@ settle_with_pointer (RelayPromise *promise,
     }
 
   if (error != NULL)
-    settled = relay_promise_reject_error (promise, error);
+    settled = relay_promise_reject (promise, error);
   else
     settled = relay_promise_resolve (promise, &value);
 
@@ -321,7 +321,7 @@ relay_promise_settle_from_finish_boolean (RelayPromise           *self,
 
   value = finish (source_object, result, &error);
   if (error != NULL)
-    return relay_promise_reject_error (self, error);
+    return relay_promise_reject (self, error);
   return relay_promise_resolve_boolean (self, value);
 }
 
@@ -358,7 +358,7 @@ relay_promise_settle_from_finish_size (RelayPromise        *self,
 
   value = finish (source_object, result, &error);
   if (error != NULL)
-    return relay_promise_reject_error (self, error);
+    return relay_promise_reject (self, error);
   return relay_promise_resolve_int64 (self, value);
 }
 
@@ -731,7 +731,7 @@ static void
 enumerate_fail (EnumerateCall *call,
                 GError        *error)
 {
-  relay_promise_reject_error (call->parent.promise, error);
+  relay_promise_reject (call->parent.promise, error);
   /* Close in the background rather than synchronously from dispose. */
   if (call->enumerator != NULL)
     g_file_enumerator_close_async (call->enumerator, call->io_priority, NULL, NULL, NULL);
@@ -750,7 +750,7 @@ enumerate_closed (GObject      *source,
     settle_with_pointer (call->parent.promise, G_TYPE_LIST_MODEL,
                          g_object_ref (call->infos), NULL);
   else
-    relay_promise_reject_error (call->parent.promise, error);
+    relay_promise_reject (call->parent.promise, error);
   enumerate_call_free (call);
 }
 
@@ -957,7 +957,7 @@ write_all_done (GObject      *source,
   if (g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error))
     relay_promise_resolve_int64 (call->parent.promise, written);
   else
-    relay_promise_reject_error (call->parent.promise, error);
+    relay_promise_reject (call->parent.promise, error);
 
   g_bytes_unref (call->bytes);
   gio_call_free (&call->parent);
@@ -1031,7 +1031,7 @@ communicate_done (GObject      *source,
     }
   else
     {
-      relay_promise_reject_error (call->promise, error);
+      relay_promise_reject (call->promise, error);
     }
 
   gio_call_free (call);

@@ -34,6 +34,10 @@ struct _RelayJob
   gpointer                   user_data;
   GDestroyNotify             destroy;
 
+  /* The caller's cancellable linked to the promise's, until the job is done. */
+  GCancellable              *linked;       /* owned */
+  gulong                     linked_id;
+
   /* While the function runs, on its worker. */
   GThread                   *thread;       /* atomic: the worker, NULL otherwise */
   gboolean                   returned;     /* worker only */
@@ -49,6 +53,8 @@ RelayJob *_relay_job_new    (RelayPromise              *promise,
 void      _relay_job_run    (RelayJob                  *self,
                              const RelayJobRunnerFuncs *runner_funcs,
                              gpointer                   runner);
+void      _relay_job_link_cancellable (RelayJob        *self,
+                                       GCancellable    *cancellable);
 void      _relay_job_cancel (RelayJob                  *self,
                              GQuark                     domain,
                              int                        code,

@@ -29,7 +29,7 @@
  *       relay_job_set_progress (job, (double) n / limit, NULL);
  *     }
  *
- *   relay_job_return_int (job, found);
+ *   relay_job_return_int64 (job, found);
  * }
  * ```
  *
@@ -51,14 +51,60 @@
 
 G_DEFINE_FINAL_TYPE (RelayJob, relay_job, G_TYPE_OBJECT)
 
+/* Never from the linked cancellable's own ::cancelled handler, which
+ * g_cancellable_disconnect() would wait for forever: it runs when the job is
+ * done, on its worker or where the pool cancelled it. */
 static void
 release_data (RelayJob *self)
 {
   GDestroyNotify destroy = g_steal_pointer (&self->destroy);
 
+  if (self->linked != NULL)
+    {
+      g_cancellable_disconnect (self->linked, self->linked_id);
+      self->linked_id = 0;
+      g_clear_object (&self->linked);
+    }
+
   self->func = NULL;
   if (destroy != NULL)
     destroy (g_steal_pointer (&self->user_data));
+}
+
+static void
+linked_cancelled (GCancellable *cancellable,
+                  gpointer      data)
+{
+  g_autoptr(RelayPromise) promise = g_weak_ref_get (data);
+
+  if (promise != NULL)
+    relay_promise_cancel (promise);
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* Cancelling @cancellable (nullable) cancels the job's promise, until the
+ * job is done. */
+void
+_relay_job_link_cancellable (RelayJob     *self,
+                             GCancellable *cancellable)
+{
+  GWeakRef *weak;
+
+  if (cancellable == NULL)
+    return;
+
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self->promise);
+  self->linked = g_object_ref (cancellable);
+  /* Already cancelled: the handler runs now and the id is 0. */
+  self->linked_id = g_cancellable_connect (cancellable, G_CALLBACK (linked_cancelled),
+                                           weak, weak_ref_free);
 }
 
 static void
@@ -231,23 +277,6 @@ relay_job_return_boolean (RelayJob *self,
 }
 
 /**
- * relay_job_return_int:
- * @self: a job
- * @value: the value
- *
- * Fulfils the job's promise with one int. Call once, from the job function.
- */
-void
-relay_job_return_int (RelayJob *self,
-                      int       value)
-{
-  g_return_if_fail (RELAY_IS_JOB (self));
-
-  if (begin_return (self, G_STRFUNC))
-    relay_promise_resolve_int (self->promise, value);
-}
-
-/**
  * relay_job_return_int64:
  * @self: a job
  * @value: the value
@@ -353,7 +382,7 @@ relay_job_return_error (RelayJob *self,
   g_return_if_fail (error != NULL);
 
   if (begin_return (self, G_STRFUNC))
-    relay_promise_reject_error (self->promise, error);
+    relay_promise_reject (self->promise, error);
   else
     g_error_free (error);
 }
@@ -459,7 +488,7 @@ relay_job_is_cancelled (RelayJob *self)
 {
   g_return_val_if_fail (RELAY_IS_JOB (self), FALSE);
 
-  return relay_promise_get_state (self->promise) == RELAY_PROMISE_REJECTED &&
+  return relay_promise_get_state (self->promise) == RELAY_PROMISE_STATE_REJECTED &&
          _relay_promise_cancel_requested (self->promise);
 }
 

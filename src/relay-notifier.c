@@ -65,28 +65,32 @@
  * non-blocking iteration, or anything else waking the context, delivers at
  * once. A single trigger after a quiet spell is always delivered right away.
  *
- * ## Single-shot and repeating
+ * ## Once or again
  *
- * A new notifier is single-shot, as in cl-async: it fires once, then releases its
- * user data and leaves the context; later triggers return %FALSE. Set
- * [property@Relay.Notifier:repeating] to keep it armed: it fires again after each
- * dispatch until [method@Relay.Notifier.destroy].
+ * Like every [struct@GLib.Source] callback, the callback returns
+ * %G_SOURCE_REMOVE to be done (the notifier then releases its user data and
+ * leaves the context, and later triggers return %FALSE) or %G_SOURCE_CONTINUE
+ * to stay armed for the next trigger, until [method@Relay.Notifier.destroy].
+ * A trigger made while the callback runs is delivered by the next call if the
+ * callback returns %G_SOURCE_CONTINUE, and dropped if it returns
+ * %G_SOURCE_REMOVE.
  *
  * ## Threads and ownership
  *
  * [method@Relay.Notifier.trigger] may be called from any thread, at any time, even
  * racing with [method@Relay.Notifier.destroy] or the last unref: after destroy it
  * returns %FALSE and does nothing. The notifier holds a reference on its context.
- * The user data is released exactly once, on the context's thread: after a
- * single-shot fired, at the first dispatch after destroy, or when the context is
- * finalized. Once [method@Relay.Notifier.destroy] has returned, the callback does
+ * The user data is released exactly once, on the context's thread: after the
+ * callback returned %G_SOURCE_REMOVE, at the first dispatch after destroy, or
+ * when the context is finalized. Once [method@Relay.Notifier.destroy] has returned, the callback does
  * not start again; if another thread calls it while the callback runs, it waits
  * for the callback to return (so do not destroy a notifier from a thread the
  * callback is waiting for).
  *
  * Dropping the last reference does not lose a trigger: a worker may trigger and
- * unref. The callback still runs, once, for the triggers made before, and then
- * the notifier releases its data and leaves the context. Call
+ * unref. A notifier with triggers not yet delivered keeps itself alive until
+ * the callback ran for them (it receives the notifier), and then, if nobody
+ * else holds it, releases its data and leaves the context. Call
  * [method@Relay.Notifier.destroy] to drop pending triggers instead.
  */
 
@@ -108,6 +112,11 @@
  * sees their count. A burst of triggers thus costs the worker one atomic
  * operation each and a wake-up only when the owner really went to sleep.
  *
+ * The trigger that makes the count non-zero takes a reference to the notifier
+ * for the batch it starts, and the dispatch that delivers the batch drops it,
+ * so the callback always gets a live notifier however early the last other
+ * reference went.
+ *
  * Under a stream (the last dispatch covered more than one trigger: they come
  * faster than the owner delivers them) a blocking owner does not rush back:
  * prepare asks poll for at most 1 ms instead, without arming, and check, after
@@ -118,7 +127,7 @@
  * iteration still delivers at once. */
 #define COUNT_MASK      0x07ffffff
 #define STATE_ARMED     0x08000000   /* the owner may block: the next trigger wakes it */
-#define STATE_FIRED     0x10000000   /* single-shot: the callback was called */
+#define STATE_FIRED     0x10000000   /* the callback returned G_SOURCE_REMOVE */
 #define STATE_DESTROYED 0x20000000   /* relay_notifier_destroy() was called */
 #define STATE_ORPHANED  0x40000000   /* the last reference was dropped */
 
@@ -127,7 +136,7 @@ typedef struct
   GSource            source;
 
   int                state;          /* atomic, see above */
-  int                repeating;      /* atomic */
+  RelayNotifier     *notifier;       /* borrowed: alive while a batch is pending */
   int                streaming;      /* atomic, owner: the last dispatch covered > 1 */
 
   /* Held by dispatch around the callback and by destroy, so destroy can promise
@@ -155,7 +164,6 @@ G_DEFINE_FINAL_TYPE (RelayNotifier, relay_notifier, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_CONTEXT,
-  PROP_REPEATING,
   PROP_PRIORITY,
   PROP_NAME,
   N_PROPS
@@ -225,59 +233,77 @@ notifier_source_check (GSource *gsource)
          ((state & STATE_ORPHANED) && !(state & STATE_FIRED));
 }
 
+/* Takes the pending batch off the state word: returns how many triggers it
+ * covered (its reference to the notifier is then the caller's), 0 if none. */
+static guint
+take_batch (NotifierSource *source,
+            int            *state_out)
+{
+  int state = g_atomic_int_get (&source->state);
+
+  while ((state & COUNT_MASK) != 0 &&
+         !g_atomic_int_compare_and_exchange_full (&source->state, state,
+                                                  state & ~COUNT_MASK, &state))
+    ;
+
+  *state_out = state;
+  return state & COUNT_MASK;
+}
+
 static gboolean
 notifier_source_dispatch (GSource     *gsource,
                           GSourceFunc  unused_callback,
                           gpointer     unused_data)
 {
   NotifierSource *source = (NotifierSource *) gsource;
-  gboolean repeating = g_atomic_int_get (&source->repeating);
-  int state, new_state;
+  RelayNotifier *batch = NULL, *late = NULL;
+  gboolean keep = G_SOURCE_CONTINUE;
   guint n_triggers;
+  int state;
 
   g_rec_mutex_lock (&source->lock);
 
-  state = g_atomic_int_get (&source->state);
-  do
-    {
-      if (state & STATE_DESTROYED)
-        goto remove;
+  n_triggers = take_batch (source, &state);
+  if (n_triggers > 0)
+    batch = source->notifier;      /* the batch's reference, now ours */
 
-      n_triggers = state & COUNT_MASK;
-      if (n_triggers == 0)
+  if (!(state & STATE_DESTROYED) && n_triggers > 0)
+    {
+      g_atomic_int_set (&source->streaming, n_triggers > 1);
+
+      if (source->func != NULL)
         {
-          if (state & STATE_ORPHANED)
-            goto remove;
-          g_rec_mutex_unlock (&source->lock);
-          return G_SOURCE_CONTINUE;
+          /* A destroy (or last unref) from inside the callback leaves the data
+           * to us: it is released below, after the callback returned. */
+          source->in_callback = TRUE;
+          keep = source->func (batch, n_triggers, source->user_data);
+          source->in_callback = FALSE;
         }
 
-      new_state = state & ~COUNT_MASK;
-      if (!repeating)
-        new_state |= STATE_FIRED;
-    }
-  while (!g_atomic_int_compare_and_exchange_full (&source->state, state, new_state, &state));
-
-  g_atomic_int_set (&source->streaming, n_triggers > 1);
-
-  if (source->func != NULL)
-    {
-      /* A destroy (or last unref) from inside the callback leaves the data
-       * to us: it is released below, after the callback returned. */
-      source->in_callback = TRUE;
-      source->func (n_triggers, source->user_data);
-      source->in_callback = FALSE;
+      if (keep == G_SOURCE_REMOVE)
+        {
+          /* Done: no trigger is accepted from now on, and those made while
+           * the callback ran are dropped with their batch's reference. */
+          g_atomic_int_or (&source->state, STATE_FIRED);
+          if (take_batch (source, &state) > 0)
+            late = source->notifier;
+        }
     }
 
-  if (repeating && !(g_atomic_int_get (&source->state) & (STATE_DESTROYED | STATE_ORPHANED)))
+  state = g_atomic_int_get (&source->state);
+  if (keep == G_SOURCE_CONTINUE && !(state & STATE_DESTROYED) &&
+      !((state & STATE_ORPHANED) && (state & COUNT_MASK) == 0))
     {
       g_rec_mutex_unlock (&source->lock);
+      /* Outside the lock: this may be the last reference. */
+      g_clear_object (&batch);
       return G_SOURCE_CONTINUE;
     }
 
-remove:
   notifier_source_release_data (source);
   g_rec_mutex_unlock (&source->lock);
+  g_clear_object (&late);
+  g_clear_object (&batch);
 
   /* GLib drops the context's reference to the source when we return; if that
    * is the last one, it finalizes and frees the source on this thread, else
@@ -325,6 +351,7 @@ relay_notifier_constructed (GObject *object)
 
   self->source = (NotifierSource *) g_source_new (&notifier_source_funcs,
                                                   sizeof (NotifierSource));
+  self->source->notifier = self;
   g_rec_mutex_init (&self->source->lock);
   g_source_set_static_name ((GSource *) self->source, "[relay] notifier");
 
@@ -375,10 +402,6 @@ relay_notifier_get_property (GObject    *object,
       g_value_set_boxed (value, self->context);
       break;
 
-    case PROP_REPEATING:
-      g_value_set_boolean (value, relay_notifier_get_repeating (self));
-      break;
-
     case PROP_PRIORITY:
       g_value_set_int (value, relay_notifier_get_priority (self));
       break;
@@ -404,10 +427,6 @@ relay_notifier_set_property (GObject      *object,
     {
     case PROP_CONTEXT:
       self->context = g_value_dup_boxed (value);
-      break;
-
-    case PROP_REPEATING:
-      relay_notifier_set_repeating (self, g_value_get_boolean (value));
       break;
 
     case PROP_PRIORITY:
@@ -443,18 +462,6 @@ relay_notifier_class_init (RelayNotifierClass *klass)
     g_param_spec_boxed ("context", NULL, NULL,
                         G_TYPE_MAIN_CONTEXT,
                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * RelayNotifier:repeating:
-   *
-   * Whether the notifier stays armed after its callback ran. %FALSE (the
-   * default) makes it single-shot. May be changed from any thread; it applies
-   * from the next dispatch.
-   */
-  properties[PROP_REPEATING] =
-    g_param_spec_boolean ("repeating", NULL, NULL,
-                          FALSE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * RelayNotifier:priority:
@@ -559,6 +566,7 @@ gboolean
 relay_notifier_trigger (RelayNotifier *self)
 {
   NotifierSource *source;
+  gboolean reffed = FALSE;
   int state, new_state;
 
   g_return_val_if_fail (RELAY_IS_NOTIFIER (self), FALSE);
@@ -568,13 +576,29 @@ relay_notifier_trigger (RelayNotifier *self)
   do
     {
       if (state & (STATE_FIRED | STATE_DESTROYED))
-        return FALSE;
+        {
+          if (reffed)
+            g_object_unref (self);
+          return FALSE;
+        }
+
+      /* The trigger that starts a batch gives it a reference to the notifier
+       * (taken before the swap: the owner may deliver the batch at once). */
+      if ((state & COUNT_MASK) == 0 && !reffed)
+        {
+          g_object_ref (self);
+          reffed = TRUE;
+        }
 
       /* Saturate rather than overflow into the flags; the count is a hint. */
       new_state = (state & COUNT_MASK) == COUNT_MASK ? state : state + 1;
       new_state &= ~STATE_ARMED;
     }
   while (!g_atomic_int_compare_and_exchange_full (&source->state, state, new_state, &state));
+
+  /* Joined a batch after all: it already has its reference. */
+  if (reffed && (state & COUNT_MASK) != 0)
+    g_object_unref (self);
 
   /* Only the trigger that disarmed the notifier wakes the context: the owner
    * may be blocked in poll. Otherwise the owner is awake and its next prepare
@@ -605,6 +629,7 @@ void
 relay_notifier_destroy (RelayNotifier *self)
 {
   NotifierSource *source;
+  RelayNotifier *pending = NULL;
   int old_state;
   gboolean owner;
 
@@ -632,7 +657,14 @@ relay_notifier_destroy (RelayNotifier *self)
 
   owner = g_main_context_is_owner (self->context);
   if (owner)
-    notifier_source_release_data (source);
+    {
+      int state;
+
+      notifier_source_release_data (source);
+      /* Pending triggers are dropped with their batch's reference. */
+      if (take_batch (source, &state) > 0)
+        pending = self;
+    }
 
   g_rec_mutex_unlock (&source->lock);
 
@@ -640,6 +672,7 @@ relay_notifier_destroy (RelayNotifier *self)
     g_source_destroy ((GSource *) source);
   else
     g_main_context_wakeup (self->context);    /* the owner cleans up, lock-free */
+  g_clear_object (&pending);
 }
 
 /**
@@ -673,41 +706,6 @@ relay_notifier_get_context (RelayNotifier *self)
   g_return_val_if_fail (RELAY_IS_NOTIFIER (self), NULL);
 
   return self->context;
-}
-
-/**
- * relay_notifier_get_repeating:
- * @self: a notifier
- *
- * Gets [property@Relay.Notifier:repeating]. Any thread.
- *
- * Returns: whether the notifier stays armed after it fired
- */
-gboolean
-relay_notifier_get_repeating (RelayNotifier *self)
-{
-  g_return_val_if_fail (RELAY_IS_NOTIFIER (self), FALSE);
-
-  return g_atomic_int_get (&self->source->repeating);
-}
-
-/**
- * relay_notifier_set_repeating:
- * @self: a notifier
- * @repeating: %TRUE to fire after every dispatch, %FALSE for single-shot
- *
- * Sets [property@Relay.Notifier:repeating]. Safe from any thread; it applies
- * from the next dispatch.
- */
-void
-relay_notifier_set_repeating (RelayNotifier *self,
-                              gboolean       repeating)
-{
-  g_return_if_fail (RELAY_IS_NOTIFIER (self));
-
-  repeating = !!repeating;
-  if (g_atomic_int_exchange (&self->source->repeating, repeating) != repeating)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPEATING]);
 }
 
 /**

@@ -15,17 +15,17 @@
  * add (RelayJob *job, gpointer user_data)
  * {
  *   g_usleep (3 * G_USEC_PER_SEC);           // on a worker thread
- *   relay_job_return_int (job, 4 + 5);
+ *   relay_job_return_int64 (job, 4 + 5);
  * }
  *
  * static RelayPromise *
  * show (RelayPromise *promise, gpointer user_data)
  * {
- *   g_print ("got val: %d\n", relay_promise_get_int (promise));   // main thread
+ *   g_print ("got val: %d\n", relay_promise_get_int64 (promise));   // main thread
  *   return NULL;
  * }
  *
- * g_autoptr(RelayPromise) work = relay_run_in_thread (add, NULL, NULL);
+ * g_autoptr(RelayPromise) work = relay_run_in_thread (NULL, add, NULL, NULL);
  * g_autoptr(RelayPromise) shown = relay_promise_then (work, show, NULL, NULL);
  * ```
  *
@@ -167,6 +167,7 @@ struct _RelayPool
   guint                max_threads;      /* immutable after construction */
   RelayWorkerPriority  worker_priority;  /* immutable after construction */
   guint                pending_idle_timeout_ms; /* set before the core exists */
+  int                  priority;         /* atomic: of the promises run() returns */
   RelayPoolCore       *core;             /* immutable after construction */
 };
 
@@ -177,6 +178,7 @@ enum {
   PROP_MAX_THREADS,
   PROP_WORKER_PRIORITY,
   PROP_IDLE_TIMEOUT,
+  PROP_PRIORITY,
   N_PROPS
 };
 
@@ -609,6 +611,10 @@ relay_pool_get_property (GObject    *object,
       g_value_set_uint (value, relay_pool_get_idle_timeout (self));
       break;
 
+    case PROP_PRIORITY:
+      g_value_set_int (value, relay_pool_get_priority (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -634,6 +640,10 @@ relay_pool_set_property (GObject      *object,
 
     case PROP_IDLE_TIMEOUT:
       relay_pool_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_PRIORITY:
+      relay_pool_set_priority (self, g_value_get_int (value));
       break;
 
     default:
@@ -689,6 +699,20 @@ relay_pool_class_init (RelayPoolClass *klass)
                        0, G_MAXUINT, DEFAULT_IDLE_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * RelayPool:priority:
+   *
+   * The [struct@GLib.Source] priority of the promises [method@Relay.Pool.run]
+   * returns (see [property@Relay.Promise:priority]): the results, their
+   * handlers and progress are dispatched at it. %G_PRIORITY_DEFAULT unless
+   * set; a pool whose results come in floods can use %G_PRIORITY_DEFAULT_IDLE
+   * so that a GTK application keeps drawing ahead of them.
+   */
+  properties[PROP_PRIORITY] =
+    g_param_spec_int ("priority", NULL, NULL,
+                      G_MININT, G_MAXINT, G_PRIORITY_DEFAULT,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -697,6 +721,7 @@ relay_pool_init (RelayPool *self)
 {
   self->worker_priority = RELAY_WORKER_PRIORITY_UTILITY;
   self->pending_idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+  self->priority = G_PRIORITY_DEFAULT;
 }
 
 /**
@@ -760,6 +785,7 @@ relay_pool_get_default (void)
 /**
  * relay_pool_run:
  * @self: a pool
+ * @cancellable: (nullable): cancels the job, as cancelling the promise does
  * @func: (scope notified) (closure user_data) (destroy destroy): the job function,
  *   run on a worker thread
  * @user_data: data for @func
@@ -767,13 +793,21 @@ relay_pool_get_default (void)
  *   or dropped
  *
  * Queues @func to run on one of the pool's threads. Any thread; the promise
- * belongs to the calling thread's thread-default main context.
+ * belongs to the calling thread's thread-default main context and is
+ * dispatched at the pool's [property@Relay.Pool:priority].
+ *
+ * The job has a [class@Gio.Cancellable] of its own (the promise's, see
+ * [method@Relay.Job.get_cancellable]); @cancellable, like the one of any GIO
+ * call, is linked to it: cancelling @cancellable cancels the promise and so
+ * the job. An already cancelled @cancellable gives a promise rejected with
+ * %G_IO_ERROR_CANCELLED whose job never runs.
  *
  * Returns: (transfer full): a promise for the job's result; cancel it to
  *   cancel the job
  */
 RelayPromise *
 relay_pool_run (RelayPool      *self,
+                GCancellable   *cancellable,
                 RelayJobFunc    func,
                 gpointer        user_data,
                 GDestroyNotify  destroy)
@@ -782,10 +816,13 @@ relay_pool_run (RelayPool      *self,
   g_autoptr(RelayJob) job = NULL;
 
   g_return_val_if_fail (RELAY_IS_POOL (self), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
   promise = relay_promise_new ();
+  relay_promise_set_priority (promise, g_atomic_int_get (&self->priority));
   job = _relay_job_new (promise, func, user_data, destroy);
+  _relay_job_link_cancellable (job, cancellable);
 
   if (!core_push (self->core, job))
     _relay_job_cancel (job, G_IO_ERROR, G_IO_ERROR_CLOSED, "The pool was shut down");
@@ -795,23 +832,26 @@ relay_pool_run (RelayPool      *self,
 
 /**
  * relay_run_in_thread:
+ * @cancellable: (nullable): cancels the job, as cancelling the promise does
  * @func: (scope notified) (closure user_data) (destroy destroy): the job function,
  *   run on a worker thread
  * @user_data: data for @func
  * @destroy: (nullable): releases @user_data once the job is done
  *
- * Runs @func on the default pool (see [func@Relay.Pool.get_default]).
+ * Runs @func on the default pool (see [func@Relay.Pool.get_default] and
+ * [method@Relay.Pool.run]).
  *
  * Returns: (transfer full): a promise for the job's result
  */
 RelayPromise *
-relay_run_in_thread (RelayJobFunc    func,
+relay_run_in_thread (GCancellable   *cancellable,
+                     RelayJobFunc    func,
                      gpointer        user_data,
                      GDestroyNotify  destroy)
 {
   g_return_val_if_fail (func != NULL, NULL);
 
-  return relay_pool_run (relay_pool_get_default (), func, user_data, destroy);
+  return relay_pool_run (relay_pool_get_default (), cancellable, func, user_data, destroy);
 }
 
 /**
@@ -886,6 +926,40 @@ relay_pool_set_idle_timeout (RelayPool *self,
 
   if ((guint) g_atomic_int_exchange (&self->core->idle_timeout_ms, timeout_ms) != timeout_ms)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * relay_pool_get_priority:
+ * @self: a pool
+ *
+ * Gets [property@Relay.Pool:priority]. Any thread.
+ *
+ * Returns: the priority of the promises the pool returns
+ */
+int
+relay_pool_get_priority (RelayPool *self)
+{
+  g_return_val_if_fail (RELAY_IS_POOL (self), G_PRIORITY_DEFAULT);
+
+  return g_atomic_int_get (&self->priority);
+}
+
+/**
+ * relay_pool_set_priority:
+ * @self: a pool
+ * @priority: a [struct@GLib.Source] priority
+ *
+ * Sets [property@Relay.Pool:priority], for the jobs run after this call. Any
+ * thread.
+ */
+void
+relay_pool_set_priority (RelayPool *self,
+                         int        priority)
+{
+  g_return_if_fail (RELAY_IS_POOL (self));
+
+  if (g_atomic_int_exchange (&self->priority, priority) != priority)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
 }
 
 /**

@@ -63,6 +63,34 @@ combine_state_unref (CombineState *state)
   g_free (state);
 }
 
+/* Fulfils @result with one value per input: each input's first value, or a
+ * %G_TYPE_POINTER %NULL for an input fulfilled with no values. */
+static void
+resolve_with_first_values (RelayPromise  *result,
+                           RelayPromise **promises,
+                           guint          n)
+{
+  GValue *values = n > 0 ? g_new0 (GValue, n) : NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const GValue *first = relay_promise_get_n_values (promises[i]) > 0
+                              ? relay_promise_get_value (promises[i], 0) : NULL;
+
+      if (first != NULL)
+        {
+          g_value_init (&values[i], G_VALUE_TYPE (first));
+          g_value_copy (first, &values[i]);
+        }
+      else
+        {
+          g_value_init (&values[i], G_TYPE_POINTER);
+        }
+    }
+
+  _relay_promise_settle_take (result, values, n, NULL);
+}
+
 /* Fulfils @result with one object value per input: the settled inputs. */
 static void
 resolve_with_promises (RelayPromise  *result,
@@ -109,12 +137,12 @@ combine_input (CombineState *state,
                RelayPromise *input,
                const GError *error)
 {
-  gboolean fulfilled = input != NULL && relay_promise_get_state (input) == RELAY_PROMISE_FULFILLED;
+  gboolean fulfilled = input != NULL && relay_promise_get_state (input) == RELAY_PROMISE_STATE_FULFILLED;
   RelayPromise *stand_in = NULL;
 
   if (input == NULL)
     {
-      stand_in = relay_promise_new_rejected (error);
+      stand_in = relay_promise_new_rejected (g_error_copy (error));
       /* The stand-in is consumed here; it is not an unhandled rejection. */
       relay_promise_then_values (stand_in, NULL, NULL, NULL, NULL, NULL, NULL);
       input = stand_in;
@@ -131,18 +159,21 @@ combine_input (CombineState *state,
       break;
 
     case COMBINE_ALL:
-      if (!fulfilled)
+    case COMBINE_ALL_SETTLED:
+      if (state->mode == COMBINE_ALL && !fulfilled)
         {
           _relay_promise_settle_from (state->result, input);
           break;
         }
-      G_GNUC_FALLTHROUGH;
-
-    case COMBINE_ALL_SETTLED:
       state->settled[index] = g_object_ref (input);
       /* The decrement orders the store above before the read by the last input. */
       if (g_atomic_int_dec_and_test (&state->remaining))
-        resolve_with_promises (state->result, state->settled, state->n_inputs);
+        {
+          if (state->mode == COMBINE_ALL)
+            resolve_with_first_values (state->result, state->settled, state->n_inputs);
+          else
+            resolve_with_promises (state->result, state->settled, state->n_inputs);
+        }
       break;
 
     case COMBINE_ANY:
@@ -275,13 +306,12 @@ check_inputs (RelayPromise **promises,
  *
  * Waits for every input to be fulfilled, like JavaScript's `Promise.all`.
  *
- * The returned promise is fulfilled with one value per input, in input order;
- * each value holds the fulfilled input [class@Relay.Promise] itself (inputs may
- * carry several values each), so read input *i*'s first value with
- * `relay_promise_get_value (g_value_get_object (relay_promise_get_value (all, i)), 0)`.
- * It is rejected with the error of the first input to be rejected. With no
- * inputs it is fulfilled at once, with no values. Cancelling it cancels the
- * inputs nothing else consumes.
+ * The returned promise is fulfilled with one value per input, in input order:
+ * each input's first value (an input fulfilled with no values gives a
+ * %G_TYPE_POINTER %NULL), so input *i*'s value is
+ * `relay_promise_get_value (all, i)`. It is rejected with the error of the
+ * first input to be rejected. With no inputs it is fulfilled at once, with no
+ * values. Cancelling it cancels the inputs nothing else consumes.
  *
  * The result belongs to the calling thread's thread-default context; the
  * inputs may belong to any. Any thread.

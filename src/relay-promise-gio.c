@@ -27,7 +27,7 @@ static void
 return_outcome_to_task (GTask        *task,
                         RelayPromise *source)
 {
-  if (source->state == RELAY_PROMISE_REJECTED)
+  if (source->state == RELAY_PROMISE_STATE_REJECTED)
     {
       g_task_return_error (task, g_error_copy (source->error));
     }
@@ -296,14 +296,14 @@ relay_promise_wait (RelayPromise  *self,
 
   switch (relay_promise_get_state (self))
     {
-    case RELAY_PROMISE_FULFILLED:
+    case RELAY_PROMISE_STATE_FULFILLED:
       return TRUE;
 
-    case RELAY_PROMISE_REJECTED:
+    case RELAY_PROMISE_STATE_REJECTED:
       g_propagate_error (error, g_error_copy (self->error));
       return FALSE;
 
-    case RELAY_PROMISE_PENDING:
+    case RELAY_PROMISE_STATE_PENDING:
     default:
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
         g_set_error_literal (error, RELAY_ERROR, RELAY_ERROR_ABANDONED,
@@ -328,7 +328,7 @@ reject_unreadable (RelayPromise *self,
   else
     what = g_strdup ("a GTask with a source tag");
 
-  relay_promise_reject_error (self,
+  relay_promise_reject (self,
                               g_error_new (RELAY_ERROR, RELAY_ERROR_NOT_SUPPORTED,
                                            "relay_promise_settle_from_task() and "
                                            "relay_promise_async_ready_callback() were given %s: "
@@ -383,7 +383,7 @@ relay_promise_settle_from_task (RelayPromise *self,
   if (g_task_propagate_value (G_TASK (result), &value, &error))
     _relay_promise_resolve_take (self, &value);
   else if (error != NULL)
-    relay_promise_reject_error (self, error);
+    relay_promise_reject (self, error);
   else
     relay_promise_reject_literal (self, RELAY_ERROR, RELAY_ERROR_NOT_SUPPORTED,
                                   "relay_promise_settle_from_task() was given a GTask that "
@@ -439,7 +439,7 @@ to_task_run (RelayReaction *reaction,
 {
   ToTaskReaction *self = (ToTaskReaction *) reaction;
 
-  if (source->state == RELAY_PROMISE_REJECTED)
+  if (source->state == RELAY_PROMISE_STATE_REJECTED)
     {
       g_task_return_error (self->task, g_error_copy (source->error));
     }

@@ -141,7 +141,7 @@ add_backward_locked (SearchSide   *side,
 
   for (RelayReaction *r = promise->reactions; r != NULL; r = r->next)
     if (r->derived != NULL && r->back_link != NULL &&
-        g_atomic_int_get (&r->derived->state) == RELAY_PROMISE_PENDING)
+        g_atomic_int_get (&r->derived->state) == RELAY_PROMISE_STATE_PENDING)
       met |= side_add (side, other, r->derived);
 
   return met;
@@ -229,13 +229,20 @@ link_unless_cycle (RelayPromise  *derived,
   SearchSide forward = { NULL }, backward = { NULL };
   gboolean cycle, added = FALSE;
 
+  /* A settled promise waits on nothing: no cycle, nothing to link. */
+  if (g_atomic_int_get (&result->state) != RELAY_PROMISE_STATE_PENDING && result != derived)
+    {
+      _relay_promise_run_reaction (result, reaction);
+      return;
+    }
+
   relay_mutex_lock (&link_lock);
 
   cycle = closes_cycle_locked (derived, result, &forward, &backward);
   if (!cycle)
     {
       relay_mutex_lock (&derived->lock);
-      if (derived->state == RELAY_PROMISE_PENDING)
+      if (derived->state == RELAY_PROMISE_STATE_PENDING)
         derived->upstream = result;
       relay_mutex_unlock (&derived->lock);
 
@@ -321,7 +328,7 @@ finally_wait_run (RelayReaction *reaction,
 {
   FinallyWaitReaction *self = (FinallyWaitReaction *) reaction;
 
-  if (source->state == RELAY_PROMISE_REJECTED)
+  if (source->state == RELAY_PROMISE_STATE_REJECTED)
     _relay_promise_settle_from (reaction->derived, source);
   else
     _relay_promise_settle_from (reaction->derived, self->original);
@@ -360,12 +367,12 @@ handler_run (RelayReaction *reaction,
 {
   HandlerReaction *self = (HandlerReaction *) reaction;
   RelayPromise *derived = reaction->derived;
-  gboolean fulfilled = source->state == RELAY_PROMISE_FULFILLED;
+  gboolean fulfilled = source->state == RELAY_PROMISE_STATE_FULFILLED;
   RelayPromiseFunc func;
   RelayPromise *result;
 
   /* Cancelled while we were queued: nothing to compute. */
-  if (derived != NULL && g_atomic_int_get (&derived->state) != RELAY_PROMISE_PENDING)
+  if (derived != NULL && g_atomic_int_get (&derived->state) != RELAY_PROMISE_STATE_PENDING)
     return;
 
   switch (self->mode)
@@ -408,13 +415,26 @@ handler_run (RelayReaction *reaction,
           return;
         }
 
+      /* NULL means one thing everywhere: a promise fulfilled with no values
+       * (JavaScript's `undefined`); see RelayPromiseFunc. */
       result = func (source, self->user_data);
-      if (result != NULL)
-        adopt (derived, result);
-      else if (fulfilled)
-        _relay_promise_settle_from (derived, source);   /* pass the values on */
+      if (result == NULL)
+        {
+          _relay_promise_settle (derived, RELAY_PROMISE_STATE_FULFILLED, NULL, 0, NULL, FALSE);
+        }
+      else if (result != derived &&
+               g_atomic_int_get (&result->state) != RELAY_PROMISE_STATE_PENDING)
+        {
+          /* A settled promise (the source itself, to pass its values on, say)
+           * waits on nothing: take its outcome at once. */
+          _relay_promise_mark_handled (result);
+          _relay_promise_settle_from (derived, result);
+          g_object_unref (result);
+        }
       else
-        _relay_promise_settle (derived, RELAY_PROMISE_FULFILLED, NULL, 0, NULL, FALSE);   /* handled */
+        {
+          adopt (derived, result);
+        }
       return;
     }
 }
@@ -484,15 +504,15 @@ add_handler (RelayPromise        *self,
  * Adds a handler for the values of @self. It runs on @self's context, from the
  * dispatcher, after @self is fulfilled and after every handler added before it.
  *
- * The returned promise (of the same context) adopts the promise @on_fulfilled
- * returns; if it returns %NULL, it is fulfilled with @self's values. If @self is
- * rejected, the handler is skipped and the returned promise is rejected with the
- * same error. Any thread.
+ * The returned promise (of the same context, at the same priority) settles
+ * with what @on_fulfilled returns (see [callback@Relay.PromiseFunc]): it adopts
+ * a returned promise, and %NULL fulfils it with no values. If @self is
+ * rejected, the handler is skipped and the returned promise is rejected with
+ * the same error. Any thread.
  *
- * Bindings: in introspection, `then` is [method@Relay.Promise.then_values], so
- * that `await` works in JavaScript (Relay's Python override puts a `then` that
- * takes Python callables on top); this function is [method@Relay.Promise.chain]
- * there.
+ * If nothing needs the returned promise, give it to
+ * [method@Relay.Promise.disown] rather than dropping it:
+ * `relay_promise_disown (relay_promise_then (p, on_done, data, NULL));`.
  *
  * Returns: (transfer full): a new promise for the handler's outcome
  */
@@ -518,8 +538,8 @@ relay_promise_then (RelayPromise     *self,
  * Adds a handler for the error of @self; like [method@Relay.Promise.then]
  * otherwise. If @on_rejected returns %NULL, the error counts as handled and the
  * returned promise is fulfilled with no values; to pass the error on, return
- * [ctor@Relay.Promise.new_rejected]. If @self is fulfilled, the handler is skipped
- * and the values pass through. Any thread.
+ * `g_object_ref (promise)` or a new [ctor@Relay.Promise.new_rejected]. If @self
+ * is fulfilled, the handler is skipped and the values pass through. Any thread.
  *
  * Returns: (transfer full): a new promise for the handler's outcome
  */
@@ -544,10 +564,10 @@ relay_promise_catch (RelayPromise     *self,
  * @user_data: data for both handlers
  * @destroy: (nullable): releases @user_data
  *
- * The two-handler form of [method@Relay.Promise.then] (Promises/A+ `then`):
- * exactly one of the handlers runs, with the meanings of
- * [method@Relay.Promise.then] and [method@Relay.Promise.catch]. Either may be
- * %NULL to pass that outcome through. Any thread.
+ * The two-handler form of [method@Relay.Promise.then] (JavaScript's
+ * `then (onFulfilled, onRejected)`): exactly one of the handlers runs, with
+ * the meanings of [method@Relay.Promise.then] and [method@Relay.Promise.catch].
+ * Either may be %NULL: that outcome then passes through unchanged. Any thread.
  *
  * Returns: (transfer full): a new promise for the handler's outcome
  */
@@ -573,8 +593,8 @@ relay_promise_chain (RelayPromise     *self,
  *
  * Adds a handler for cleanup that does not change the outcome: the returned
  * promise settles like @self. If @on_settled returns a promise, the outcome
- * waits for it, and if that promise is rejected, its error replaces the outcome.
- * Any thread.
+ * waits for it, and if that promise is rejected, its error replaces the outcome;
+ * %NULL is nothing to wait for. Any thread.
  *
  * Returns: (transfer full): a new promise with @self's outcome
  */
@@ -619,6 +639,29 @@ relay_promise_catch_error (RelayPromise     *self,
   g_return_val_if_fail (on_rejected != NULL, NULL);
 
   return add_handler (self, MODE_CHAIN, NULL, on_rejected, NULL, domain, code, user_data, destroy);
+}
+
+/**
+ * relay_promise_disown:
+ * @self: (transfer full): a promise nobody needs
+ *
+ * Drops a reference to a promise that nothing will read or wait for, usually
+ * the one [method@Relay.Promise.then] & co. return when only the handler
+ * matters, and marks its rejection as handled, so that it is never reported
+ * as unhandled: the handler that produced it already dealt with the outcome,
+ * or did not care (libdex calls this `dex_future_disown()`). The promise lives
+ * on as long as its source needs it; its handlers still run. Any thread.
+ */
+void
+relay_promise_disown (RelayPromise *self)
+{
+  g_return_if_fail (RELAY_IS_PROMISE (self));
+
+  relay_mutex_lock (&self->lock);
+  self->flags |= FLAG_HANDLED;
+  relay_mutex_unlock (&self->lock);
+
+  g_object_unref (self);
 }
 
 /**
@@ -667,7 +710,7 @@ values_run (RelayReaction *reaction,
 {
   ValuesReaction *self = (ValuesReaction *) reaction;
 
-  if (source->state == RELAY_PROMISE_FULFILLED)
+  if (source->state == RELAY_PROMISE_STATE_FULFILLED)
     {
       if (self->on_value != NULL)
         self->on_value (source->n_values > 0 ? &source->values[0] : NULL, self->value_data);

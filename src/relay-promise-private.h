@@ -130,6 +130,7 @@ gboolean      _relay_promise_add_reaction_if_pending (RelayPromise *self,
                                                  RelayReaction    *reaction);
 void          _relay_promise_run_reaction       (RelayPromise     *source,
                                                  RelayReaction    *reaction);
+void          _relay_promise_mark_handled       (RelayPromise     *self);
 gboolean      _relay_promise_settle_take        (RelayPromise     *self,
                                                  GValue           *values,
                                                  guint             n_values,

@@ -85,16 +85,17 @@ relay_promise_new_resolved_values (const GValue *values,
 
 /**
  * relay_promise_new_rejected:
- * @error: the error
+ * @error: (transfer full): the error
  *
- * Creates a promise already rejected with a copy of @error. It belongs to the
- * calling thread's thread-default main context: its handlers run there, and
- * so does the unhandled-rejection report if nothing handles it.
+ * Creates a promise already rejected with @error, which it takes, as
+ * g_task_return_error() does. It belongs to the calling thread's
+ * thread-default main context: its handlers run there, and so does the
+ * unhandled-rejection report if nothing handles it.
  *
  * Returns: (transfer full): a rejected promise
  */
 RelayPromise *
-relay_promise_new_rejected (const GError *error)
+relay_promise_new_rejected (GError *error)
 {
   RelayPromise *self;
 
@@ -147,10 +148,10 @@ relay_promise_resolve_values (RelayPromise *self,
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
   g_return_val_if_fail (values != NULL || n_values == 0, FALSE);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)
     return FALSE;
 
-  return _relay_promise_settle (self, RELAY_PROMISE_FULFILLED, _relay_values_copy (values, n_values), n_values, NULL, FALSE);
+  return _relay_promise_settle (self, RELAY_PROMISE_STATE_FULFILLED, _relay_values_copy (values, n_values), n_values, NULL, FALSE);
 }
 
 /* Fulfils with one value, taking ownership of @value's contents. */
@@ -161,7 +162,7 @@ _relay_promise_resolve_take (RelayPromise *self,
   GValue *values = g_new0 (GValue, 1);
 
   *values = *value;
-  return _relay_promise_settle (self, RELAY_PROMISE_FULFILLED, values, 1, NULL, FALSE);
+  return _relay_promise_settle (self, RELAY_PROMISE_STATE_FULFILLED, values, 1, NULL, FALSE);
 }
 
 #define DEFINE_RESOLVE(suffix, ctype, gtype, setter)                     \
@@ -173,7 +174,7 @@ relay_promise_resolve_##suffix (RelayPromise *self,                     \
                                                                         \
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);                \
                                                                         \
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)         \
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)         \
     return FALSE;                                                       \
                                                                         \
   g_value_init (&v, gtype);                                             \
@@ -191,17 +192,6 @@ relay_promise_resolve_##suffix (RelayPromise *self,                     \
  * Returns: %TRUE if this call settled @self
  */
 DEFINE_RESOLVE (boolean, gboolean, G_TYPE_BOOLEAN, g_value_set_boolean)
-
-/**
- * relay_promise_resolve_int:
- * @self: a promise
- * @value: the value
- *
- * Fulfils @self with one %G_TYPE_INT value. Any thread.
- *
- * Returns: %TRUE if this call settled @self
- */
-DEFINE_RESOLVE (int, int, G_TYPE_INT, g_value_set_int)
 
 /**
  * relay_promise_resolve_int64:
@@ -254,7 +244,7 @@ relay_promise_resolve_object (RelayPromise *self,
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
   g_return_val_if_fail (object == NULL || G_IS_OBJECT (object), FALSE);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)
     return FALSE;
 
   g_value_init (&v, object != NULL ? G_OBJECT_TYPE (object) : G_TYPE_OBJECT);
@@ -285,7 +275,7 @@ relay_promise_resolve_pointer (RelayPromise   *self,
   if (destroy != NULL)
     {
       relay_mutex_lock (&self->lock);
-      if (self->state == RELAY_PROMISE_PENDING)
+      if (self->state == RELAY_PROMISE_STATE_PENDING)
         {
           PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
@@ -316,43 +306,23 @@ relay_promise_resolve_pointer (RelayPromise   *self,
 /**
  * relay_promise_reject:
  * @self: a promise
- * @error: the error, copied
+ * @error: (transfer full): the error
  *
- * Rejects @self with a copy of @error. Any thread.
+ * Rejects @self with @error, taking ownership of it as g_task_return_error()
+ * does (it is freed if @self was already settled). To reject with an error
+ * you keep, pass g_error_copy(); for a new one,
+ * [method@Relay.Promise.reject_literal]. Any thread.
  *
  * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
  */
 gboolean
 relay_promise_reject (RelayPromise *self,
-                      const GError *error)
+                      GError       *error)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
   g_return_val_if_fail (error != NULL, FALSE);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
-    return FALSE;
-
-  return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, g_error_copy (error), FALSE);
-}
-
-/**
- * relay_promise_reject_error:
- * @self: a promise
- * @error: (transfer full): the error
- *
- * Rejects @self with @error, taking ownership of it (it is freed if @self was
- * already settled). Any thread.
- *
- * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
- */
-gboolean
-relay_promise_reject_error (RelayPromise *self,
-                            GError       *error)
-{
-  g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
-  g_return_val_if_fail (error != NULL, FALSE);
-
-  return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, error, FALSE);
+  return _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0, error, FALSE);
 }
 
 /**
@@ -392,7 +362,7 @@ relay_promise_get_n_values (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), 0);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_FULFILLED)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_FULFILLED)
     return 0;
 
   return self->n_values;
@@ -415,7 +385,7 @@ relay_promise_get_value (RelayPromise *self,
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_FULFILLED || index >= self->n_values)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_FULFILLED || index >= self->n_values)
     return NULL;
 
   return &self->values[index];
@@ -457,12 +427,12 @@ first_value_as (RelayPromise *self,
 
   switch (g_atomic_int_get (&self->state))
     {
-    case RELAY_PROMISE_PENDING:
+    case RELAY_PROMISE_STATE_PENDING:
       g_critical ("%s: the promise is still pending; read it in a handler, or once "
                   "relay_promise_get_state() says it is fulfilled", strfunc);
       return NULL;
 
-    case RELAY_PROMISE_REJECTED:
+    case RELAY_PROMISE_STATE_REJECTED:
       g_critical ("%s: the promise was rejected (%s); read its error with "
                   "relay_promise_get_error()", strfunc, self->error->message);
       return NULL;
@@ -549,20 +519,6 @@ relay_promise_get_int64 (RelayPromise *self)
   if (value == &converted)
     g_value_unset (&converted);
   return result;
-}
-
-/**
- * relay_promise_get_int:
- * @self: a fulfilled promise
- *
- * [method@Relay.Promise.get_int64], truncated to an int.
- *
- * Returns: the first value
- */
-int
-relay_promise_get_int (RelayPromise *self)
-{
-  return (int) relay_promise_get_int64 (self);
 }
 
 /**
@@ -688,7 +644,7 @@ relay_promise_get_error (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_REJECTED)
     return NULL;
 
   return self->error;
@@ -699,7 +655,7 @@ _relay_promise_set_errors (RelayPromise *self,
                            GPtrArray    *errors)
 {
   relay_mutex_lock (&self->lock);
-  if (self->state == RELAY_PROMISE_PENDING)
+  if (self->state == RELAY_PROMISE_STATE_PENDING)
     {
       PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
@@ -739,7 +695,7 @@ relay_promise_dup_errors (RelayPromise *self,
 
   /* @errors is set before the promise settles and immutable after. */
   extra = g_atomic_pointer_get (&self->extra);
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED ||
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_REJECTED ||
       extra == NULL || extra->errors == NULL)
     return NULL;
 

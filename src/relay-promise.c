@@ -35,7 +35,7 @@
  * static RelayPromise *
  * on_sum (RelayPromise *promise, gpointer user_data)
  * {
- *   g_print ("got val: %d\n", relay_promise_get_int (promise));   // main thread
+ *   g_print ("got val: %d\n", relay_promise_get_int64 (promise));   // main thread
  *   return NULL;                       // NULL: pass the values on unchanged
  * }
  *
@@ -50,10 +50,10 @@
  * sum (RelayJob *job, gpointer user_data)
  * {
  *   g_usleep (3 * G_USEC_PER_SEC);     // a worker thread
- *   relay_job_return_int (job, 4 + 5);
+ *   relay_job_return_int64 (job, 4 + 5);
  * }
  *
- * g_autoptr(RelayPromise) work = relay_run_in_thread (sum, NULL, NULL);
+ * g_autoptr(RelayPromise) work = relay_run_in_thread (NULL, sum, NULL, NULL);
  * g_autoptr(RelayPromise) shown = relay_promise_then (work, on_sum, NULL, NULL);
  * g_autoptr(RelayPromise) done = relay_promise_catch (shown, on_error, NULL, NULL);
  * ```
@@ -182,12 +182,12 @@ report_unhandled (RelayPromise *self)
 {
   gboolean report;
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_REJECTED)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_REJECTED)
     return;
 
   relay_mutex_lock (&self->lock);
   report = !(self->flags & (FLAG_HANDLED | FLAG_REPORTED)) &&
-           self->state == RELAY_PROMISE_REJECTED &&
+           self->state == RELAY_PROMISE_STATE_REJECTED &&
            is_reportable (self->error);
   if (report)
     self->flags |= FLAG_REPORTED;
@@ -368,7 +368,7 @@ _relay_promise_add_reaction (RelayPromise  *self,
   relay_mutex_lock (&self->lock);
 
   self->flags |= FLAG_HANDLED;
-  if (self->state == RELAY_PROMISE_PENDING)
+  if (self->state == RELAY_PROMISE_STATE_PENDING)
     {
       if (reaction->consumer)
         self->n_consumers++;
@@ -417,7 +417,7 @@ _relay_promise_add_reaction_if_pending (RelayPromise  *self,
 
   relay_mutex_lock (&self->lock);
   self->flags |= FLAG_HANDLED;
-  if (self->state == RELAY_PROMISE_PENDING)
+  if (self->state == RELAY_PROMISE_STATE_PENDING)
     {
       if (reaction->consumer)
         self->n_consumers++;
@@ -429,11 +429,22 @@ _relay_promise_add_reaction_if_pending (RelayPromise  *self,
   return added;
 }
 
-/* Runs an internal @reaction for the settled @source on this thread. */
+/* Something consumed @self's outcome: its rejection is not unhandled. */
+void
+_relay_promise_mark_handled (RelayPromise *self)
+{
+  relay_mutex_lock (&self->lock);
+  self->flags |= FLAG_HANDLED;
+  relay_mutex_unlock (&self->lock);
+}
+
+/* Runs an internal @reaction for the settled @source on this thread; like
+ * adding it, this counts as handling a rejection of @source. */
 void
 _relay_promise_run_reaction (RelayPromise  *source,
                              RelayReaction *reaction)
 {
+  _relay_promise_mark_handled (source);
   run_internal (reaction, source, FALSE);
 }
 
@@ -505,7 +516,7 @@ _relay_promise_settle (RelayPromise      *self,
 
   relay_mutex_lock (&self->lock);
 
-  if (self->state != RELAY_PROMISE_PENDING)
+  if (self->state != RELAY_PROMISE_STATE_PENDING)
     {
       relay_mutex_unlock (&self->lock);
       _relay_values_free (values, n_values);
@@ -552,7 +563,7 @@ _relay_promise_settle (RelayPromise      *self,
   /* A progress delivery still pending is flushed by the settled task too, so
    * the latest progress is visible once the promise has settled. */
   post = self->reactions != NULL ||
-         (state == RELAY_PROMISE_REJECTED && is_reportable (error)) ||
+         (state == RELAY_PROMISE_STATE_REJECTED && is_reportable (error)) ||
          (self->extra != NULL && g_atomic_int_get (&self->extra->progress_scheduled)) ||
          g_signal_has_handler_pending (self, notify_signal_id,
                                        g_param_spec_get_name_quark (properties[PROP_STATE]),
@@ -592,10 +603,10 @@ _relay_promise_settle_take (RelayPromise *self,
   if (error != NULL)
     {
       _relay_values_free (values, n_values);
-      return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, error, FALSE);
+      return _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0, error, FALSE);
     }
 
-  return _relay_promise_settle (self, RELAY_PROMISE_FULFILLED, values, n_values, NULL, FALSE);
+  return _relay_promise_settle (self, RELAY_PROMISE_STATE_FULFILLED, values, n_values, NULL, FALSE);
 }
 
 /* Settles @self with a copy of @source's outcome (@source is settled). */
@@ -605,15 +616,15 @@ _relay_promise_settle_from (RelayPromise *self,
 {
   PromiseExtra *source_extra = g_atomic_pointer_get (&source->extra);
 
-  if (source->state == RELAY_PROMISE_REJECTED)
-    return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0, g_error_copy (source->error), FALSE);
+  if (source->state == RELAY_PROMISE_STATE_REJECTED)
+    return _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0, g_error_copy (source->error), FALSE);
 
   /* A shared pointer value stays owned by the promise that was resolved with
    * it (its fields were set before @source settled). */
   if (source_extra != NULL && (source_extra->pointer_destroy != NULL || source_extra->keepalive != NULL))
     {
       relay_mutex_lock (&self->lock);
-      if (self->state == RELAY_PROMISE_PENDING)
+      if (self->state == RELAY_PROMISE_STATE_PENDING)
         {
           PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
@@ -623,7 +634,7 @@ _relay_promise_settle_from (RelayPromise *self,
       relay_mutex_unlock (&self->lock);
     }
 
-  return _relay_promise_settle (self, RELAY_PROMISE_FULFILLED,
+  return _relay_promise_settle (self, RELAY_PROMISE_STATE_FULFILLED,
                  _relay_values_copy (source->values, source->n_values), source->n_values,
                  NULL, FALSE);
 }
@@ -634,7 +645,7 @@ _relay_promise_reject_code (RelayPromise *self,
                             int           code,
                             const char   *message)
 {
-  return _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0,
+  return _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0,
                  g_error_new_literal (domain, code, message), FALSE);
 }
 
@@ -718,7 +729,7 @@ relay_promise_dispose (GObject *object)
   RelayReaction *list = NULL, *user = NULL, **user_tail = &user;
 
   /* A settled promise never becomes pending again: nothing to abandon. */
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_PENDING)
+  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)
     {
       G_OBJECT_CLASS (relay_promise_parent_class)->dispose (object);
       return;
@@ -728,7 +739,7 @@ relay_promise_dispose (GObject *object)
    * links of everything that waits on us first (before a cancel on another
    * thread could follow one), then tell the reactions. */
   relay_mutex_lock (&self->lock);
-  if (self->state == RELAY_PROMISE_PENDING)
+  if (self->state == RELAY_PROMISE_STATE_PENDING)
     {
       list = g_steal_pointer (&self->reactions);
       self->reactions_tail = NULL;
@@ -890,7 +901,7 @@ relay_promise_class_init (RelayPromiseClass *klass)
    */
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
-                       RELAY_TYPE_PROMISE_STATE, RELAY_PROMISE_PENDING,
+                       RELAY_TYPE_PROMISE_STATE, RELAY_PROMISE_STATE_PENDING,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1067,7 +1078,7 @@ _relay_promise_release_consumer (RelayPromise *source)
       relay_mutex_lock (&current->lock);
       if (current->n_consumers > 0)
         current->n_consumers--;
-      if (current->state == RELAY_PROMISE_PENDING && current->n_consumers == 0)
+      if (current->state == RELAY_PROMISE_STATE_PENDING && current->n_consumers == 0)
         {
           cancel = TRUE;
           if (current->upstream != NULL)
@@ -1077,7 +1088,7 @@ _relay_promise_release_consumer (RelayPromise *source)
       relay_mutex_unlock (&current->lock);
 
       if (cancel)
-        _relay_promise_settle (current, RELAY_PROMISE_REJECTED, NULL, 0,
+        _relay_promise_settle (current, RELAY_PROMISE_STATE_REJECTED, NULL, 0,
                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                      "Operation was cancelled"),
                 TRUE);
@@ -1113,7 +1124,7 @@ relay_promise_cancel (RelayPromise *self)
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
 
   relay_mutex_lock (&self->lock);
-  if (self->state != RELAY_PROMISE_PENDING)
+  if (self->state != RELAY_PROMISE_STATE_PENDING)
     {
       relay_mutex_unlock (&self->lock);
       return FALSE;
@@ -1123,7 +1134,7 @@ relay_promise_cancel (RelayPromise *self)
   inputs = ref_inputs_locked (self);
   relay_mutex_unlock (&self->lock);
 
-  cancelled = _relay_promise_settle (self, RELAY_PROMISE_REJECTED, NULL, 0,
+  cancelled = _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0,
                       g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                            "Operation was cancelled"),
                       TRUE);
@@ -1155,7 +1166,7 @@ relay_promise_cancel (RelayPromise *self)
 RelayPromiseState
 relay_promise_get_state (RelayPromise *self)
 {
-  g_return_val_if_fail (RELAY_IS_PROMISE (self), RELAY_PROMISE_PENDING);
+  g_return_val_if_fail (RELAY_IS_PROMISE (self), RELAY_PROMISE_STATE_PENDING);
 
   return g_atomic_int_get (&self->state);
 }
@@ -1173,7 +1184,7 @@ relay_promise_is_pending (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
 
-  return g_atomic_int_get (&self->state) == RELAY_PROMISE_PENDING;
+  return g_atomic_int_get (&self->state) == RELAY_PROMISE_STATE_PENDING;
 }
 
 /**

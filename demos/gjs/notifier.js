@@ -15,7 +15,7 @@ import RelayExamples from 'gi://RelayExamples?version=1.0';
 const loop = new GLib.MainLoop(null, false);
 
 const notifier = Relay.Notifier.new(() => {
-    print(`Job finished! ${work.get_int()}`);     // on the main loop's thread
+    print(`Job finished! ${work.get_int64()}`);     // on the main loop's thread
     loop.quit();
 });
 // Sleeps a second (3 in the original), stores 42, triggers the notifier.

@@ -78,7 +78,7 @@ add_job (RelayJob *job,
   if (!sleep_unless_cancelled (job, operands->milliseconds))
     return;   /* the promise is already rejected with G_IO_ERROR_CANCELLED */
 
-  relay_job_return_int (job, operands->a + operands->b);
+  relay_job_return_int64 (job, operands->a + operands->b);
 }
 
 /**
@@ -102,7 +102,7 @@ relay_examples_add_after_delay (RelayPool *pool,
 {
   g_return_val_if_fail (pool == NULL || RELAY_IS_POOL (pool), NULL);
 
-  return relay_pool_run (pool_or_default (pool), add_job,
+  return relay_pool_run (pool_or_default (pool), NULL, add_job,
                          operands_new (a, b, milliseconds), g_free);
 }
 
@@ -165,7 +165,7 @@ relay_examples_floor_divide (RelayPool *pool,
 {
   g_return_val_if_fail (pool == NULL || RELAY_IS_POOL (pool), NULL);
 
-  return relay_pool_run (pool_or_default (pool), floor_divide_job,
+  return relay_pool_run (pool_or_default (pool), NULL, floor_divide_job,
                          operands_new (dividend, divisor, milliseconds), g_free);
 }
 
@@ -202,7 +202,7 @@ trigger_job (RelayJob *job,
   /* Store the result first (this fulfils the promise from this thread), then
    * trigger: the notifier's callback can read it without a lock, because the
    * trigger comes after the store. */
-  relay_job_return_int (job, request->result);
+  relay_job_return_int64 (job, request->result);
 
   for (guint i = 0; i < request->n_triggers; i++)
     relay_notifier_trigger (request->notifier);
@@ -243,7 +243,7 @@ relay_examples_trigger_after_work (RelayPool     *pool,
   request->n_triggers = n_triggers;
   request->milliseconds = milliseconds;
 
-  return relay_pool_run (pool_or_default (pool), trigger_job, request, trigger_request_free);
+  return relay_pool_run (pool_or_default (pool), NULL, trigger_job, request, trigger_request_free);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -313,7 +313,7 @@ relay_examples_count_primes (RelayPool *pool,
 {
   g_return_val_if_fail (pool == NULL || RELAY_IS_POOL (pool), NULL);
 
-  return relay_pool_run (pool_or_default (pool), count_primes_job,
+  return relay_pool_run (pool_or_default (pool), NULL, count_primes_job,
                          GUINT_TO_POINTER (limit), NULL);
 }
 
@@ -420,5 +420,5 @@ relay_examples_hash_file (RelayPool     *pool,
   request->file = g_object_ref (file);
   request->checksum_type = checksum_type;
 
-  return relay_pool_run (pool_or_default (pool), hash_file_job, request, hash_request_free);
+  return relay_pool_run (pool_or_default (pool), NULL, hash_file_job, request, hash_request_free);
 }

@@ -22,7 +22,7 @@ loop = GLib.MainLoop()
 result = None
 
 
-def job_finished(n_triggers):
+def job_finished(notifier, n_triggers):
     print('Job finished! %s' % result)      # on the main loop's thread
     loop.quit()
 

@@ -717,7 +717,7 @@ class Demo:
         start = time.monotonic()
         state = {}
 
-        def job_finished(n_triggers, *user_data):
+        def job_finished(notifier_, n_triggers, *user_data):
             self.log('notifier', start, 'Job finished! {}'.format(state['result']))
             if state['result'] == 42:
                 self.examples.add('notifier')

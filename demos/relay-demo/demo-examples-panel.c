@@ -95,9 +95,10 @@ notifier_replay_free (gpointer data)
   g_free (replay);
 }
 
-static void
-notifier_replay_fired (guint    n_triggers,
-                       gpointer user_data)
+static gboolean
+notifier_replay_fired (RelayNotifier *notifier,
+                       guint          n_triggers,
+                       gpointer       user_data)
 {
   NotifierReplay *replay = user_data;
   g_autoptr(DemoExamplesPanel) self = g_weak_ref_get (&replay->panel);
@@ -112,6 +113,8 @@ notifier_replay_fired (guint    n_triggers,
   /* Single-shot: it is done. (Dropping the last reference earlier would have
    * destroyed it, pending trigger and all.) */
   g_clear_object (&replay->notifier);
+
+  return G_SOURCE_REMOVE;
 }
 
 static gpointer
@@ -178,7 +181,7 @@ work_replay_add (RelayJob *job,
   if (GPOINTER_TO_INT (user_data))
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "could not add %d and %d", 4, 5);
   else
-    relay_job_return_int (job, 4 + 5);
+    relay_job_return_int64 (job, 4 + 5);
 }
 
 static void
@@ -205,8 +208,8 @@ work_replay_got_val (const GValue *value,
   if (self == NULL)
     return;
 
-  panel_log (self, "work", replay->start_us, "got val: %d", g_value_get_int (value));
-  if (g_value_get_int (value) == 9)
+  panel_log (self, "work", replay->start_us, "got val: %" G_GINT64_FORMAT, g_value_get_int64 (value));
+  if (g_value_get_int64 (value) == 9)
     panel_saw (self, DEMO_EXAMPLE_GOT_VAL);
 }
 
@@ -237,7 +240,7 @@ demo_examples_panel_replay_work (DemoExamplesPanel *self,
                              work_replay_still_running, g_rc_box_acquire (replay), work_replay_release,
                              NULL, NULL, NULL);
 
-  replay->work = relay_run_in_thread (work_replay_add, GINT_TO_POINTER (fail), NULL);
+  replay->work = relay_run_in_thread (NULL, work_replay_add, GINT_TO_POINTER (fail), NULL);
   relay_promise_then_values (replay->work,
                              work_replay_got_val, g_rc_box_acquire (replay), work_replay_release,
                              work_replay_err, g_rc_box_acquire (replay), work_replay_release);

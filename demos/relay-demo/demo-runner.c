@@ -256,7 +256,7 @@ static void
 relay_submit (DemoRunner *self,
               DemoRun    *run)
 {
-  run->promise = relay_pool_run (self->pool, relay_job_func, demo_run_ref (run),
+  run->promise = relay_pool_run (self->pool, NULL, relay_job_func, demo_run_ref (run),
                                  (GDestroyNotify) demo_run_unref);
 
   /* Every report moves the fraction; the text is read along with it. */

@@ -10,12 +10,15 @@
 
 static int result;   /* written by the worker before it triggers; no lock needed */
 
-static void
-job_finished (guint    n_triggers,
-              gpointer user_data)
+static gboolean
+job_finished (RelayNotifier *notifier,
+              guint          n_triggers,
+              gpointer       user_data)
 {
   g_print ("Job finished! %d\n", result);
   g_main_loop_quit (user_data);
+
+  return G_SOURCE_REMOVE;
 }
 
 static gpointer

@@ -20,7 +20,7 @@ add (RelayJob *job,
   if (fail)
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "could not add %d and %d", 4, 5);
   else
-    relay_job_return_int (job, 4 + 5);
+    relay_job_return_int64 (job, 4 + 5);
 }
 
 static RelayPromise *
@@ -35,7 +35,7 @@ static RelayPromise *
 got_val (RelayPromise *promise,
          gpointer      user_data)
 {
-  g_print ("got val: %d\n", relay_promise_get_int (promise));
+  g_print ("got val: %" G_GINT64_FORMAT "\n", relay_promise_get_int64 (promise));
   return NULL;
 }
 
@@ -68,7 +68,7 @@ main (int   argc,
   delay = relay_promise_new_delay (300);
   ticked = relay_promise_then (delay, still_running, NULL, NULL);
 
-  work = relay_run_in_thread (add, NULL, NULL);
+  work = relay_run_in_thread (NULL, add, NULL, NULL);
   shown = relay_promise_then (work, got_val, NULL, NULL);
   caught = relay_promise_catch (shown, got_err, NULL, NULL);
   done = relay_promise_finally (caught, quit, loop, NULL);

@@ -145,9 +145,9 @@ main (void)
              (const char *) g_bytes_get_data (output, NULL));
   }
 
-  g_assert_cmpint (relay_promise_get_state (done), ==, RELAY_PROMISE_FULFILLED);
-  g_assert_cmpint (relay_promise_get_state (sized), ==, RELAY_PROMISE_FULFILLED);
-  g_assert_cmpint (relay_promise_get_state (reported), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (done), ==, RELAY_PROMISE_STATE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (sized), ==, RELAY_PROMISE_STATE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (reported), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_remove (path);
   g_rmdir (dir);
   return 0;

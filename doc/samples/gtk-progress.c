@@ -33,7 +33,7 @@ count_primes (RelayJob *job,
       relay_job_set_progress (job, (double) n / N_STEPS, NULL);   /* no flood */
     }
 
-  relay_job_return_int (job, found);
+  relay_job_return_int64 (job, found);
 }
 /* [/job] */
 
@@ -51,7 +51,7 @@ show_result (RelayPromise *promise,
              gpointer      user_data)
 {
   GtkWindow *window = user_data;
-  g_autofree char *text = g_strdup_printf ("%d primes", relay_promise_get_int (promise));
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT " primes", relay_promise_get_int64 (promise));
 
   gtk_window_set_title (window, text);
   gtk_window_destroy (window);     /* the demo is over */
@@ -71,7 +71,7 @@ activate (GtkApplication *app,
 {
   GtkWidget *window = gtk_application_window_new (app);
   GtkWidget *bar = gtk_progress_bar_new ();
-  g_autoptr(RelayPromise) job = relay_run_in_thread (count_primes, NULL, NULL);
+  g_autoptr(RelayPromise) job = relay_run_in_thread (NULL, count_primes, NULL, NULL);
   g_autoptr(RelayPromise) shown = NULL;
 
   gtk_window_set_child (GTK_WINDOW (window), bar);

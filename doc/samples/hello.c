@@ -49,11 +49,11 @@ main (void)
   main_thread = g_thread_self ();
 
   /* [run] */
-  g_autoptr(RelayPromise) sum = relay_run_in_thread (count_to, GUINT_TO_POINTER (1000), NULL);
+  g_autoptr(RelayPromise) sum = relay_run_in_thread (NULL, count_to, GUINT_TO_POINTER (1000), NULL);
   g_autoptr(RelayPromise) printed = relay_promise_then (sum, print_sum, loop, NULL);
 
   g_main_loop_run (loop);
   /* [/run] */
 
-  return relay_promise_get_state (printed) == RELAY_PROMISE_FULFILLED ? 0 : 1;
+  return relay_promise_get_state (printed) == RELAY_PROMISE_STATE_FULFILLED ? 0 : 1;
 }

@@ -15,7 +15,7 @@ static void
 inner (RelayJob *job,
        gpointer  user_data)
 {
-  relay_job_return_int (job, 21);
+  relay_job_return_int64 (job, 21);
 }
 
 /* [outer] */
@@ -23,7 +23,7 @@ static void
 outer (RelayJob *job,
        gpointer  user_data)
 {
-  g_autoptr(RelayPromise) part = relay_pool_run (pool, inner, NULL, NULL);
+  g_autoptr(RelayPromise) part = relay_pool_run (pool, NULL, inner, NULL, NULL);
   g_autoptr(GError) error = NULL;
 
   /* Not relay_promise_wait (part, ...): on a saturated pool it never returns. */
@@ -33,7 +33,7 @@ outer (RelayJob *job,
       return;
     }
 
-  relay_job_return_int (job, 2 * relay_promise_get_int (part));
+  relay_job_return_int64 (job, 2 * relay_promise_get_int64 (part));
 }
 /* [/outer] */
 
@@ -44,14 +44,14 @@ main (void)
   g_autoptr(RelayPromise) whole = NULL;
 
   pool = relay_pool_new (1);
-  whole = relay_pool_run (pool, outer, NULL, NULL);
+  whole = relay_pool_run (pool, NULL, outer, NULL, NULL);
 
   /* Blocking here is fine: the main thread is not one of the pool's workers,
    * and nothing this promise needs runs on the main context. */
   if (!relay_promise_wait (whole, NULL, &error))
     g_error ("%s", error->message);
 
-  g_print ("%d\n", relay_promise_get_int (whole));
+  g_print ("%" G_GINT64_FORMAT "\n", relay_promise_get_int64 (whole));
   g_object_unref (pool);
-  return relay_promise_get_int (whole) == 42 ? 0 : 1;
+  return relay_promise_get_int64 (whole) == 42 ? 0 : 1;
 }

@@ -46,7 +46,7 @@ main (void)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GBytes) data = g_bytes_new_static ("hello", 5);
 
-  g_autoptr(RelayPromise) sum = relay_run_in_thread (checksum_job, g_bytes_ref (data),
+  g_autoptr(RelayPromise) sum = relay_run_in_thread (NULL, checksum_job, g_bytes_ref (data),
                                                      (GDestroyNotify) g_bytes_unref);
   g_autoptr(RelayPromise) shown = relay_promise_chain (sum, checksum_done, checksum_failed,
                                                        NULL, NULL);

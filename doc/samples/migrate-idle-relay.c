@@ -42,7 +42,7 @@ int
 main (void)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(RelayPromise) job = relay_run_in_thread (work, NULL, NULL);
+  g_autoptr(RelayPromise) job = relay_run_in_thread (NULL, work, NULL, NULL);
   g_autoptr(RelayPromise) finished = NULL;
 
   g_signal_connect (job, "notify::progress", G_CALLBACK (show_progress), NULL);

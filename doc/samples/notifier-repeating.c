@@ -21,9 +21,10 @@ typedef struct
 } State;
 
 /* [callback] */
-static void
-on_update (guint    n_triggers,
-           gpointer user_data)
+static gboolean
+on_update (RelayNotifier *notifier,
+           guint          n_triggers,
+           gpointer       user_data)
 {
   State *state = user_data;
   int latest = g_atomic_int_get (&state->latest);
@@ -36,9 +37,11 @@ on_update (guint    n_triggers,
   if (state->n_covered == N_UPDATES)
     {
       g_assert_cmpint (latest, ==, N_UPDATES);
-      relay_notifier_destroy (state->notifier);   /* no more calls after this */
       g_main_loop_quit (state->loop);
+      return G_SOURCE_REMOVE;                    /* no more calls after this */
     }
+
+  return G_SOURCE_CONTINUE;                      /* armed for the next trigger */
 }
 /* [/callback] */
 
@@ -68,7 +71,6 @@ main (void)
 
   /* [create] */
   state.notifier = relay_notifier_new (on_update, &state, NULL);
-  relay_notifier_set_repeating (state.notifier, TRUE);
   /* [/create] */
 
   thread = g_thread_new ("worker", worker, &state);
@@ -80,7 +82,7 @@ main (void)
 
   g_assert_cmpuint (state.n_covered, ==, N_UPDATES);
   g_assert_cmpuint (state.n_calls, <=, N_UPDATES);
-  g_assert_false (relay_notifier_trigger (state.notifier));   /* destroyed */
+  g_assert_false (relay_notifier_trigger (state.notifier));   /* done */
 
   g_object_unref (state.notifier);
   g_main_loop_unref (state.loop);

@@ -12,13 +12,16 @@
 static GThread *main_thread;
 static int result;            /* written by the worker before it triggers */
 
-static void
-job_finished (guint    n_triggers,
-              gpointer loop)
+static gboolean
+job_finished (RelayNotifier *notifier,
+              guint          n_triggers,
+              gpointer       loop)
 {
   g_assert (g_thread_self () == main_thread);
   g_print ("Job finished! %d (covers %u trigger)\n", result, n_triggers);
   g_main_loop_quit (loop);
+
+  return G_SOURCE_REMOVE;
 }
 
 static gpointer

@@ -73,7 +73,7 @@ main (void)
 
   /* [run] */
   g_autoptr(RelayPool) pool = relay_pool_new (2);      /* at most 2 jobs at once */
-  g_autoptr(RelayPromise) job = relay_pool_run (pool, crunch, NULL, NULL);
+  g_autoptr(RelayPromise) job = relay_pool_run (pool, NULL, crunch, NULL, NULL);
   g_autoptr(RelayPromise) shown = NULL;
 
   g_signal_connect (job, "notify::progress", G_CALLBACK (progress_changed), NULL);

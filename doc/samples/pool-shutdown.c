@@ -30,7 +30,7 @@ main (void)
   RelayPromise *jobs[3];
 
   for (int i = 0; i < 3; i++)
-    jobs[i] = relay_pool_run (pool, nap, pool, NULL);
+    jobs[i] = relay_pool_run (pool, NULL, nap, pool, NULL);
 
   while (relay_pool_get_n_running (pool) == 0)      /* let the first one start */
     g_usleep (1000);
@@ -38,12 +38,12 @@ main (void)
   /* [shutdown] */
   relay_pool_shutdown (pool);       /* returns once the running job returned */
 
-  g_assert_cmpint (relay_promise_get_state (jobs[0]), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (jobs[0]), ==, RELAY_PROMISE_STATE_FULFILLED);
   for (int i = 1; i < 3; i++)
     g_assert_true (g_error_matches (relay_promise_get_error (jobs[i]),
                                     G_IO_ERROR, G_IO_ERROR_CANCELLED));
 
-  g_autoptr(RelayPromise) late = relay_pool_run (pool, nap, pool, NULL);
+  g_autoptr(RelayPromise) late = relay_pool_run (pool, NULL, nap, pool, NULL);
   g_assert_true (g_error_matches (relay_promise_get_error (late),
                                   G_IO_ERROR, G_IO_ERROR_CLOSED));
   /* [/shutdown] */

@@ -26,7 +26,7 @@ producer (gpointer promise)
   g_assert_true (won);
 
   /* A promise settles once: later settles return FALSE and change nothing. */
-  g_assert_false (relay_promise_resolve_int (promise, 7));
+  g_assert_false (relay_promise_resolve_int64 (promise, 7));
 
   g_value_unset (&values[0]);
   g_value_unset (&values[1]);
@@ -56,7 +56,7 @@ print_values (RelayPromise *promise,
   g_print ("%s = %d\n", g_value_get_string (&values[0]), g_value_get_int (&values[1]));
 
   g_main_loop_quit (loop);
-  return NULL;                 /* NULL: the derived promise gets the same values */
+  return g_object_ref (promise);   /* the derived promise gets the same values */
 }
 /* [/read] */
 
@@ -81,7 +81,7 @@ main (void)
 
   g_thread_join (thread);
 
-  g_assert_cmpint (relay_promise_get_state (printed), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (printed), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_assert_cmpuint (relay_promise_get_n_values (printed), ==, 2);
   return 0;
 }

@@ -26,7 +26,7 @@ slow_count (RelayJob *job,
       g_usleep (20 * 1000);
     }
 
-  relay_job_return_int (job, 100);
+  relay_job_return_int64 (job, 100);
 }
 /* [/job] */
 
@@ -34,8 +34,8 @@ static RelayPromise *
 show (RelayPromise *promise,
       gpointer      user_data)
 {
-  g_print ("%s: %d\n", (const char *) user_data, relay_promise_get_int (promise));
-  return NULL;
+  g_print ("%s: %" G_GINT64_FORMAT "\n", (const char *) user_data, relay_promise_get_int64 (promise));
+  return g_object_ref (promise);     /* pass the value on */
 }
 
 static RelayPromise *
@@ -52,7 +52,7 @@ main (void)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
   /* [single] */
-  g_autoptr(RelayPromise) work = relay_run_in_thread (slow_count, NULL, NULL);
+  g_autoptr(RelayPromise) work = relay_run_in_thread (NULL, slow_count, NULL, NULL);
   g_autoptr(RelayPromise) shown = relay_promise_then (work, show, "single", NULL);
 
   relay_promise_cancel (shown);
@@ -64,7 +64,7 @@ main (void)
   /* [/single] */
 
   /* [shared] */
-  g_autoptr(RelayPromise) shared = relay_run_in_thread (slow_count, NULL, NULL);
+  g_autoptr(RelayPromise) shared = relay_run_in_thread (NULL, slow_count, NULL, NULL);
   g_autoptr(RelayPromise) first = relay_promise_then (shared, show, "first", NULL);
   g_autoptr(RelayPromise) second = relay_promise_then (shared, show, "second", NULL);
   g_autoptr(RelayPromise) done = relay_promise_finally (second, quit, loop, NULL);
@@ -76,7 +76,7 @@ main (void)
 
   g_main_loop_run (loop);
 
-  g_assert_cmpint (relay_promise_get_int (second), ==, 100);
+  g_assert_cmpint (relay_promise_get_int64 (second), ==, 100);
   /* The cancelled job never started, or returned within one step. */
   while (relay_pool_get_n_running (relay_pool_get_default ()) > 0)
     g_usleep (1000);

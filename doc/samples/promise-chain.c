@@ -14,7 +14,7 @@ square (RelayJob *job,
 {
   int n = GPOINTER_TO_INT (user_data);
 
-  relay_job_return_int (job, n * n);
+  relay_job_return_int64 (job, n * n);
 }
 
 /* [adopt] */
@@ -23,20 +23,22 @@ static RelayPromise *
 square_again (RelayPromise *promise,
               gpointer      user_data)
 {
-  int n = relay_promise_get_int (promise);
+  int n = relay_promise_get_int64 (promise);
 
-  return relay_run_in_thread (square, GINT_TO_POINTER (n), NULL);
+  return relay_run_in_thread (NULL, square, GINT_TO_POINTER (n), NULL);
 }
 /* [/adopt] */
 
 /* [pass] */
-/* Returns NULL: the derived promise is fulfilled with this promise's values. */
+/* Returns the promise itself: the derived promise gets the same values.
+ * (Returning NULL would fulfil it with no values, as a JavaScript handler
+ * that returns nothing gives `undefined`.) */
 static RelayPromise *
 log_value (RelayPromise *promise,
            gpointer      user_data)
 {
-  g_print ("%s: %d\n", (const char *) user_data, relay_promise_get_int (promise));
-  return NULL;
+  g_print ("%s: %" G_GINT64_FORMAT "\n", (const char *) user_data, relay_promise_get_int64 (promise));
+  return g_object_ref (promise);
 }
 /* [/pass] */
 
@@ -54,7 +56,7 @@ main (void)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
   /* [chain] */
-  g_autoptr(RelayPromise) start = relay_run_in_thread (square, GINT_TO_POINTER (3), NULL);
+  g_autoptr(RelayPromise) start = relay_run_in_thread (NULL, square, GINT_TO_POINTER (3), NULL);
   g_autoptr(RelayPromise) logged = relay_promise_then (start, log_value, "3²", NULL);
   g_autoptr(RelayPromise) again = relay_promise_then (logged, square_again, NULL, NULL);
   g_autoptr(RelayPromise) result = relay_promise_then (again, log_value, "3⁴", NULL);
@@ -64,8 +66,8 @@ main (void)
   g_main_loop_run (loop);
   /* [/chain] */
 
-  g_assert_cmpint (relay_promise_get_int (logged), ==, 9);   /* passed on */
-  g_assert_cmpint (relay_promise_get_int (result), ==, 81);  /* adopted */
-  g_assert_cmpint (relay_promise_get_int (done), ==, 81);    /* finally keeps it */
+  g_assert_cmpint (relay_promise_get_int64 (logged), ==, 9);   /* passed on */
+  g_assert_cmpint (relay_promise_get_int64 (result), ==, 81);  /* adopted */
+  g_assert_cmpint (relay_promise_get_int64 (done), ==, 81);    /* finally keeps it */
   return 0;
 }

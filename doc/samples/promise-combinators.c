@@ -13,7 +13,7 @@ static void
 triple (RelayJob *job,
         gpointer  user_data)
 {
-  relay_job_return_int (job, 3 * GPOINTER_TO_INT (user_data));
+  relay_job_return_int64 (job, 3 * GPOINTER_TO_INT (user_data));
 }
 
 /* [all] */
@@ -27,7 +27,7 @@ sum_all (RelayPromise *all,
     {
       RelayPromise *input = g_value_get_object (relay_promise_get_value (all, i));
 
-      sum += relay_promise_get_int (input);
+      sum += relay_promise_get_int64 (input);
     }
 
   g_print ("all: sum = %d\n", sum);
@@ -82,9 +82,9 @@ main (void)
   g_autoptr(RelayPromise) forever = relay_promise_new ();
 
   for (int i = 0; i < 3; i++)
-    jobs[i] = relay_run_in_thread (triple, GINT_TO_POINTER (i + 1), NULL);
-  mirrors[0] = relay_promise_new_rejected (e1);
-  mirrors[1] = relay_promise_new_rejected (e2);
+    jobs[i] = relay_run_in_thread (NULL, triple, GINT_TO_POINTER (i + 1), NULL);
+  mirrors[0] = relay_promise_new_rejected (g_error_copy (e1));
+  mirrors[1] = relay_promise_new_rejected (g_error_copy (e2));
 
   /* [race] */
   racers[0] = relay_promise_new_delay (10);
@@ -119,7 +119,7 @@ main (void)
   g_assert_true (g_error_matches (relay_promise_get_error (forever), G_IO_ERROR, G_IO_ERROR_CANCELLED));
   /* race does not cancel the losers (racers[1] is pending, or fulfilled if
    * this run took 5 s, but never cancelled) */
-  g_assert_cmpint (relay_promise_get_state (racers[1]), !=, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (racers[1]), !=, RELAY_PROMISE_STATE_REJECTED);
 
   for (int i = 0; i < 3; i++)
     g_object_unref (jobs[i]);

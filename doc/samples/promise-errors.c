@@ -52,7 +52,7 @@ rethrow (RelayPromise *promise,
          gpointer      user_data)
 {
   /* To pass an error on from a catch handler, return a rejected promise. */
-  return relay_promise_new_rejected (relay_promise_get_error (promise));
+  return relay_promise_new_rejected (g_error_copy (relay_promise_get_error (promise)));
 }
 /* [/handlers] */
 
@@ -85,7 +85,7 @@ main (void)
   g_log_set_handler ("Relay", G_LOG_LEVEL_WARNING, count_unhandled, NULL);
 
   /* [chain] */
-  g_autoptr(RelayPromise) config = relay_run_in_thread (open_config, "app.conf", NULL);
+  g_autoptr(RelayPromise) config = relay_run_in_thread (NULL, open_config, "app.conf", NULL);
   g_autoptr(RelayPromise) parsed = relay_promise_then (config, never_called, NULL, NULL);
   g_autoptr(RelayPromise) tapped = relay_promise_tap (parsed, observe, NULL, NULL);
   g_autoptr(RelayPromise) denied = relay_promise_catch_error (tapped, G_IO_ERROR,
@@ -93,13 +93,13 @@ main (void)
                                                               never_called, NULL, NULL);
   g_autoptr(RelayPromise) handled = relay_promise_catch (denied, use_defaults, NULL, NULL);
   /* [/chain] */
-  g_autoptr(RelayPromise) failed = relay_promise_new_rejected (error);
+  g_autoptr(RelayPromise) failed = relay_promise_new_rejected (g_error_copy (error));
   g_autoptr(RelayPromise) rethrown = relay_promise_catch (failed, rethrow, NULL, NULL);
   g_autoptr(RelayPromise) done = NULL;
 
   /* [nobody] */
   /* Rejected, and nothing is attached when the dispatcher reaches it: reported. */
-  g_autoptr(RelayPromise) ignored = relay_promise_new_rejected (error);
+  g_autoptr(RelayPromise) ignored = relay_promise_new_rejected (g_error_copy (error));
   /* Cancelled, and nothing attached: cancellation is never reported. */
   g_autoptr(RelayPromise) cancelled = relay_promise_new ();
   relay_promise_cancel (cancelled);
@@ -110,7 +110,7 @@ main (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  g_assert_cmpint (relay_promise_get_state (handled), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (handled), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_assert_cmpuint (relay_promise_get_n_values (handled), ==, 0);
   g_assert_true (g_error_matches (relay_promise_get_error (denied),
                                   G_IO_ERROR, G_IO_ERROR_NOT_FOUND));

@@ -43,7 +43,7 @@ static void
 compute (RelayJob *job,
          gpointer  user_data)
 {
-  relay_job_return_int (job, 6 * 7);
+  relay_job_return_int64 (job, 6 * 7);
 }
 
 /* A GIO-style pair whose work is done with a promise. */
@@ -53,7 +53,7 @@ answer_async (GCancellable        *cancellable,
               gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(RelayPromise) promise = relay_run_in_thread (compute, NULL, NULL);
+  g_autoptr(RelayPromise) promise = relay_run_in_thread (NULL, compute, NULL, NULL);
 
   relay_promise_return_to_task (promise, task);
 }
@@ -68,7 +68,7 @@ answer_finish (GAsyncResult  *result,
   if (!g_task_propagate_value (G_TASK (result), &value, error))
     return -1;
 
-  answer = g_value_get_int (&value);
+  answer = (int) g_value_get_int64 (&value);
   g_value_unset (&value);
   return answer;
 }

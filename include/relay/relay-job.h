@@ -42,9 +42,6 @@ RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_boolean       (RelayJob      *self,
                                               gboolean       value);
 RELAY_AVAILABLE_IN_1_0
-void          relay_job_return_int           (RelayJob      *self,
-                                              int            value);
-RELAY_AVAILABLE_IN_1_0
 void          relay_job_return_int64         (RelayJob      *self,
                                               gint64         value);
 RELAY_AVAILABLE_IN_1_0

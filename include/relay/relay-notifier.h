@@ -13,22 +13,29 @@
 
 G_BEGIN_DECLS
 
+#define RELAY_TYPE_NOTIFIER (relay_notifier_get_type ())
+
+RELAY_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (RelayNotifier, relay_notifier, RELAY, NOTIFIER, GObject)
+
 /**
  * RelayNotifierFunc:
+ * @notifier: the notifier
  * @n_triggers: how many calls to [method@Relay.Notifier.trigger] this call covers
  *   (at least 1)
  * @user_data: the data passed when the notifier was created
  *
  * The callback of a [class@Relay.Notifier]. It always runs on the thread that
- * iterates the notifier's main context.
+ * iterates the notifier's main context. Like a [callback@GLib.SourceFunc], it
+ * returns %G_SOURCE_CONTINUE to be called again after the next trigger, or
+ * %G_SOURCE_REMOVE to be done with: the notifier then releases its user data
+ * and later triggers return %FALSE.
+ *
+ * Returns: %G_SOURCE_CONTINUE to stay armed, %G_SOURCE_REMOVE to be done
  */
-typedef void (*RelayNotifierFunc) (guint    n_triggers,
-                                   gpointer user_data);
-
-#define RELAY_TYPE_NOTIFIER (relay_notifier_get_type ())
-
-RELAY_AVAILABLE_IN_1_0
-G_DECLARE_FINAL_TYPE (RelayNotifier, relay_notifier, RELAY, NOTIFIER, GObject)
+typedef gboolean (*RelayNotifierFunc) (RelayNotifier *notifier,
+                                       guint          n_triggers,
+                                       gpointer       user_data);
 
 RELAY_AVAILABLE_IN_1_0
 RelayNotifier *relay_notifier_new             (RelayNotifierFunc  func,
@@ -47,11 +54,6 @@ RELAY_AVAILABLE_IN_1_0
 gboolean       relay_notifier_is_destroyed    (RelayNotifier     *self);
 RELAY_AVAILABLE_IN_1_0
 GMainContext  *relay_notifier_get_context     (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_1_0
-gboolean       relay_notifier_get_repeating   (RelayNotifier     *self);
-RELAY_AVAILABLE_IN_1_0
-void           relay_notifier_set_repeating   (RelayNotifier     *self,
-                                               gboolean           repeating);
 RELAY_AVAILABLE_IN_1_0
 int            relay_notifier_get_priority    (RelayNotifier     *self);
 RELAY_AVAILABLE_IN_1_0

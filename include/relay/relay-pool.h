@@ -57,6 +57,7 @@ RELAY_AVAILABLE_IN_1_0
 RelayPool    *relay_pool_get_default     (void);
 RELAY_AVAILABLE_IN_1_0
 RelayPromise *relay_pool_run             (RelayPool      *self,
+                                          GCancellable   *cancellable,
                                           RelayJobFunc    func,
                                           gpointer        user_data,
                                           GDestroyNotify  destroy);
@@ -72,6 +73,11 @@ void          relay_pool_set_idle_timeout (RelayPool     *self,
 RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_n_threads   (RelayPool      *self);
 RELAY_AVAILABLE_IN_1_0
+int           relay_pool_get_priority    (RelayPool      *self);
+RELAY_AVAILABLE_IN_1_0
+void          relay_pool_set_priority    (RelayPool      *self,
+                                          int             priority);
+RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_n_queued    (RelayPool      *self);
 RELAY_AVAILABLE_IN_1_0
 guint         relay_pool_get_n_running   (RelayPool      *self);
@@ -81,7 +87,8 @@ RELAY_AVAILABLE_IN_1_0
 gboolean      relay_pool_is_shut_down    (RelayPool      *self);
 
 RELAY_AVAILABLE_IN_1_0
-RelayPromise *relay_run_in_thread        (RelayJobFunc    func,
+RelayPromise *relay_run_in_thread        (GCancellable   *cancellable,
+                                          RelayJobFunc    func,
                                           gpointer        user_data,
                                           GDestroyNotify  destroy);
 

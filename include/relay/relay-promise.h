@@ -16,17 +16,17 @@ G_BEGIN_DECLS
 
 /**
  * RelayPromiseState:
- * @RELAY_PROMISE_PENDING: not settled yet
- * @RELAY_PROMISE_FULFILLED: settled with zero or more values
- * @RELAY_PROMISE_REJECTED: settled with a #GError
+ * @RELAY_PROMISE_STATE_PENDING: not settled yet
+ * @RELAY_PROMISE_STATE_FULFILLED: settled with zero or more values
+ * @RELAY_PROMISE_STATE_REJECTED: settled with a #GError
  *
- * The state of a [class@Relay.Promise]. A promise leaves %RELAY_PROMISE_PENDING
+ * The state of a [class@Relay.Promise]. A promise leaves %RELAY_PROMISE_STATE_PENDING
  * exactly once and never changes state again.
  */
 typedef enum {
-  RELAY_PROMISE_PENDING,
-  RELAY_PROMISE_FULFILLED,
-  RELAY_PROMISE_REJECTED,
+  RELAY_PROMISE_STATE_PENDING,
+  RELAY_PROMISE_STATE_FULFILLED,
+  RELAY_PROMISE_STATE_REJECTED,
 } RelayPromiseState;
 
 #define RELAY_TYPE_PROMISE (relay_promise_get_type ())
@@ -45,11 +45,22 @@ G_DECLARE_FINAL_TYPE (RelayPromise, relay_promise, RELAY, PROMISE, GObject)
  * [method@Relay.Promise.catch_error]. It runs on the main context of @promise,
  * from Relay's dispatcher, after @promise settled.
  *
- * Return a promise for the promise returned by `then()` & co. to adopt (it may
- * belong to any context and may already be settled), or %NULL: see each method
- * for what %NULL means there.
+ * What the handler returns becomes the outcome of the promise that `then()`
+ * & co. returned (the derived promise), as in JavaScript:
  *
- * Returns: (transfer full) (nullable): a promise to adopt, or %NULL
+ * - a promise (of any context, settled or not): the derived promise adopts
+ *   it, settling as it does;
+ * - %NULL: the derived promise is fulfilled with no values, as a JavaScript
+ *   handler that returns `undefined` fulfils with `undefined`. A
+ *   [method@Relay.Promise.catch] handler that returns %NULL has handled the
+ *   error; a [method@Relay.Promise.finally] handler that returns %NULL has
+ *   nothing for the outcome to wait for.
+ *
+ * To pass the values of @promise on unchanged, return `g_object_ref (promise)`;
+ * to fail, return [ctor@Relay.Promise.new_rejected].
+ *
+ * Returns: (transfer full) (nullable): a promise for the derived promise to
+ *   adopt, or %NULL for "fulfilled with no values"
  */
 typedef RelayPromise *(*RelayPromiseFunc) (RelayPromise *promise,
                                            gpointer      user_data);
@@ -97,7 +108,7 @@ RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_resolved_values (const GValue        *values,
                                                       guint                n_values);
 RELAY_AVAILABLE_IN_1_0
-RelayPromise      *relay_promise_new_rejected        (const GError        *error);
+RelayPromise      *relay_promise_new_rejected        (GError              *error);
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new_delay           (guint                milliseconds);
 
@@ -112,9 +123,6 @@ gboolean           relay_promise_resolve_values      (RelayPromise        *self,
 RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_boolean     (RelayPromise        *self,
                                                       gboolean             value);
-RELAY_AVAILABLE_IN_1_0
-gboolean           relay_promise_resolve_int         (RelayPromise        *self,
-                                                      int                  value);
 RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_resolve_int64       (RelayPromise        *self,
                                                       gint64               value);
@@ -133,9 +141,6 @@ gboolean           relay_promise_resolve_pointer     (RelayPromise        *self,
                                                       GDestroyNotify       destroy);
 RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_reject              (RelayPromise        *self,
-                                                      const GError        *error);
-RELAY_AVAILABLE_IN_1_0
-gboolean           relay_promise_reject_error        (RelayPromise        *self,
                                                       GError              *error);
 RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_reject_literal      (RelayPromise        *self,
@@ -162,8 +167,6 @@ RELAY_AVAILABLE_IN_1_0
 gboolean           relay_promise_get_boolean         (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0
 gint64             relay_promise_get_int64           (RelayPromise        *self);
-RELAY_AVAILABLE_IN_1_0
-int                relay_promise_get_int             (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0
 double             relay_promise_get_double          (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0
@@ -202,35 +205,37 @@ RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_then                (RelayPromise        *self,
                                                       RelayPromiseFunc     on_fulfilled,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_catch               (RelayPromise        *self,
                                                       RelayPromiseFunc     on_rejected,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_chain               (RelayPromise        *self,
                                                       RelayPromiseFunc     on_fulfilled,
                                                       RelayPromiseFunc     on_rejected,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_finally             (RelayPromise        *self,
                                                       RelayPromiseFunc     on_settled,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_catch_error         (RelayPromise        *self,
                                                       GQuark               domain,
                                                       int                  code,
                                                       RelayPromiseFunc     on_rejected,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_tap                 (RelayPromise        *self,
                                                       RelayPromiseTapFunc  observer,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+void               relay_promise_disown              (RelayPromise        *self);
 RELAY_AVAILABLE_IN_1_0
 void               relay_promise_then_values         (RelayPromise        *self,
                                                       RelayValueFunc       on_value,
@@ -241,21 +246,21 @@ void               relay_promise_then_values         (RelayPromise        *self,
                                                       GDestroyNotify       error_destroy);
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_timeout             (RelayPromise        *self,
-                                                      guint                milliseconds);
+                                                      guint                milliseconds) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Combinators */
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_all                 (RelayPromise       **promises,
-                                                      guint                n_promises);
+                                                      guint                n_promises) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_all_settled         (RelayPromise       **promises,
-                                                      guint                n_promises);
+                                                      guint                n_promises) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_any                 (RelayPromise       **promises,
-                                                      guint                n_promises);
+                                                      guint                n_promises) G_GNUC_WARN_UNUSED_RESULT;
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_race                (RelayPromise       **promises,
-                                                      guint                n_promises);
+                                                      guint                n_promises) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Dispatch */
 RELAY_AVAILABLE_IN_1_0

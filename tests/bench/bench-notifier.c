@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "bench-common.h"
+#include "../notifier-keep.h"
 
 #include <relay/relay.h>
 
@@ -100,13 +101,16 @@ typedef struct
   gpointer data;
 } Callback;
 
-static void
-on_notifier_triggered (guint    n_triggers,
-                       gpointer user_data)
+static gboolean
+on_notifier_triggered (RelayNotifier *notifier,
+                       guint          n_triggers,
+                       gpointer       user_data)
 {
   Callback *callback = user_data;
 
   callback->func (callback->data);
+
+  return notifier_keep (notifier);
 }
 
 static gpointer
@@ -120,7 +124,7 @@ notifier_create (GMainContext *context,
   callback->func = func;
   callback->data = data;
   notifier = relay_notifier_new_for_context (context, on_notifier_triggered, callback, g_free);
-  relay_notifier_set_repeating (notifier, TRUE);
+  notifier_set_keep (notifier, TRUE);
   return notifier;
 }
 
@@ -700,9 +704,10 @@ typedef struct
   int            pending;       /* atomic: coalesced idle, events not yet seen */
 } Burst;
 
-static void
-on_burst_triggered (guint    n_triggers,
-                    gpointer user_data)
+static gboolean
+on_burst_triggered (RelayNotifier *notifier,
+                    guint          n_triggers,
+                    gpointer       user_data)
 {
   Burst *burst = user_data;
 
@@ -710,6 +715,8 @@ on_burst_triggered (guint    n_triggers,
   burst->seen += n_triggers;
   if (burst->seen >= burst->n_events)
     g_atomic_int_set (&burst->done, TRUE);
+
+  return notifier_keep (notifier);
 }
 
 static gpointer
@@ -752,7 +759,7 @@ burst_relay (gpointer user_data)
   double ns;
 
   burst->notifier = relay_notifier_new (on_burst_triggered, burst, NULL);
-  relay_notifier_set_repeating (burst->notifier, TRUE);
+  notifier_set_keep (burst->notifier, TRUE);
   ns = run_burst (burst, relay_burster);
   burst->relay_callbacks = burst->n_callbacks;
   g_clear_object (&burst->notifier);
@@ -906,11 +913,14 @@ typedef struct
   GSource       **sources;
 } Idle;
 
-static void
-on_never_triggered (guint    n_triggers,
-                    gpointer user_data)
+static gboolean
+on_never_triggered (RelayNotifier *notifier,
+                    guint          n_triggers,
+                    gpointer       user_data)
 {
   g_assert_not_reached ();
+
+  return notifier_keep (notifier);
 }
 
 static gboolean

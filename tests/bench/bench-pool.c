@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * jobs       1,000,000 trivial jobs (return an int) through relay_run_in_thread(),
+ * jobs       1,000,000 trivial jobs (return an int) through relay_run_in_thread(NULL, ),
  *            each with a `then` handler on the main thread that reads the value.
  *            Baseline: g_task_run_in_thread() per job with a callback that
  *            calls g_task_propagate_int(). Both keep a window of jobs in flight:
@@ -46,7 +46,7 @@ static void
 trivial_job (RelayJob *job,
              gpointer  user_data)
 {
-  relay_job_return_int (job, 42);
+  relay_job_return_int64 (job, 42);
 }
 
 static void submit_gthreadpool (Jobs *jobs);
@@ -57,7 +57,7 @@ on_job_done (RelayPromise *promise,
 {
   Jobs *jobs = user_data;
 
-  jobs->sum += relay_promise_get_int (promise);
+  jobs->sum += relay_promise_get_int64 (promise);
   if (++jobs->completed == jobs->n_jobs)
     jobs->done = TRUE;
   else if (jobs->submitted < jobs->n_jobs)
@@ -73,7 +73,7 @@ on_job_done (RelayPromise *promise,
 static void
 submit_relay_job (Jobs *jobs)
 {
-  RelayPromise *promise = relay_run_in_thread (trivial_job, NULL, NULL);
+  RelayPromise *promise = relay_run_in_thread (NULL, trivial_job, NULL, NULL);
 
   g_object_unref (relay_promise_then (promise, on_job_done, jobs, NULL));
   g_object_unref (promise);
@@ -92,7 +92,7 @@ plain_worker (gpointer data,
 {
   PlainJob *job = data;
 
-  relay_promise_resolve_int (job->promise, 42);
+  relay_promise_resolve_int64 (job->promise, 42);
   g_object_unref (job->promise);
   g_free (job);
 }
@@ -379,7 +379,7 @@ run_flood (Flood *flood)
   flood->n_notified = 0;
   flood->done = FALSE;
 
-  promise = relay_run_in_thread (flood_job, flood, NULL);
+  promise = relay_run_in_thread (NULL, flood_job, flood, NULL);
   /* Safe after the job started: notify is emitted only on this thread. */
   g_signal_connect (promise, "notify::progress", G_CALLBACK (on_progress_notify), flood);
   g_object_unref (relay_promise_then (promise, on_flood_done, flood, NULL));

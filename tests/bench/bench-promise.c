@@ -83,7 +83,7 @@ static RelayPromise *
 on_settled (RelayPromise *promise,
             gpointer      user_data)
 {
-  count_event (user_data, relay_promise_get_int (promise));
+  count_event (user_data, relay_promise_get_int64 (promise));
   return NULL;
 }
 
@@ -99,7 +99,7 @@ create_and_resolve_slice (gpointer user_data)
       RelayPromise *promise = relay_promise_new_for_context (settle->main_context);
 
       g_object_unref (relay_promise_then (promise, on_settled, settle, NULL));
-      relay_promise_resolve_int (promise, i);
+      relay_promise_resolve_int64 (promise, i);
       g_object_unref (promise);
     }
   return NULL;
@@ -568,7 +568,7 @@ on_link (RelayPromise *promise,
   Chain *chain = user_data;
 
   chain->handled++;
-  return NULL;    /* pass the value on */
+  return g_object_ref (promise);    /* pass the value on */
 }
 
 /* Runs on a thread with a painted stack; the chain belongs to its context. */
@@ -599,7 +599,7 @@ chain_thread (void *user_data)
   chain->build_ns = bench_now_ns () - start;
 
   start = bench_now_ns ();
-  relay_promise_resolve_int (head, 42);
+  relay_promise_resolve_int64 (head, 42);
   while (relay_promise_is_pending (tail))
     {
       g_main_context_iteration (context, TRUE);
@@ -608,7 +608,7 @@ chain_thread (void *user_data)
   chain->settle_ns = bench_now_ns () - start;
 
   g_assert_cmpuint (chain->handled, ==, chain->n_links);
-  g_assert_cmpint (relay_promise_get_int (tail), ==, 42);
+  g_assert_cmpint (relay_promise_get_int64 (tail), ==, 42);
 
   start = bench_now_ns ();
   g_object_unref (head);

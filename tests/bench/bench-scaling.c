@@ -87,7 +87,7 @@ on_event (RelayPromise *promise,
   Consumer *consumer = user_data;
   Scaling *scaling = consumer->scaling;
 
-  consumer->sum += relay_promise_get_int (promise);
+  consumer->sum += relay_promise_get_int64 (promise);
   if (++consumer->handled == consumer->expected &&
       g_atomic_int_dec_and_test (&scaling->consumers_left))
     {
@@ -129,7 +129,7 @@ producer_thread (gpointer user_data)
       RelayPromise *promise = relay_promise_new_for_context (consumer->context);
 
       g_object_unref (relay_promise_then (promise, on_event, consumer, NULL));
-      relay_promise_resolve_int (promise, k);
+      relay_promise_resolve_int64 (promise, k);
       g_object_unref (promise);
     }
   return NULL;
@@ -263,7 +263,7 @@ on_link (RelayPromise *promise,
   guint *handled = user_data;
 
   (*handled)++;
-  return NULL;    /* pass the value on */
+  return g_object_ref (promise);    /* pass the value on */
 }
 
 /* Builds, settles and releases @n_chains chains of @n_links links on @context,
@@ -289,10 +289,10 @@ run_chains (GMainContext *context,
           tail = next;
         }
 
-      relay_promise_resolve_int (head, 42);
+      relay_promise_resolve_int64 (head, 42);
       while (relay_promise_is_pending (tail))
         g_main_context_iteration (context, TRUE);
-      g_assert_cmpint (relay_promise_get_int (tail), ==, 42);
+      g_assert_cmpint (relay_promise_get_int64 (tail), ==, 42);
 
       g_object_unref (head);
       g_object_unref (tail);

@@ -47,6 +47,7 @@
 #include <relay/relay.h>
 
 #include "relay-fuzz.h"
+#include "../notifier-keep.h"
 
 #define N_THREADS    3
 #define N_SLOTS      16
@@ -395,7 +396,7 @@ handler_result (Record       *record,
       return NULL;
     case 2:
       result = relay_promise_new ();
-      relay_promise_resolve_int (result, (int) behaviour);
+      relay_promise_resolve_int64 (result, (int) behaviour);
       return track (result);
     case 3:
       result = relay_promise_new ();
@@ -419,7 +420,7 @@ handler_common (Record       *record,
                what, my_index, record->ctx_index);
   if (++record->runs != 1)
     violation ("%s ran %d times", what, record->runs);
-  if (relay_promise_get_state (source) == RELAY_PROMISE_PENDING)
+  if (relay_promise_get_state (source) == RELAY_PROMISE_STATE_PENDING)
     violation ("%s ran for a pending promise", what);
 }
 
@@ -428,7 +429,7 @@ on_fulfilled (RelayPromise *source,
               gpointer      data)
 {
   handler_common (data, source, "a fulfilment handler");
-  if (relay_promise_get_state (source) != RELAY_PROMISE_FULFILLED)
+  if (relay_promise_get_state (source) != RELAY_PROMISE_STATE_FULFILLED)
     violation ("a fulfilment handler saw a rejected promise");
   return handler_result (data, source);
 }
@@ -438,7 +439,7 @@ on_rejected (RelayPromise *source,
              gpointer      data)
 {
   handler_common (data, source, "a rejection handler");
-  if (relay_promise_get_state (source) != RELAY_PROMISE_REJECTED ||
+  if (relay_promise_get_state (source) != RELAY_PROMISE_STATE_REJECTED ||
       relay_promise_get_error (source) == NULL)
     violation ("a rejection handler saw a fulfilled promise");
   return handler_result (data, source);
@@ -494,9 +495,10 @@ observe_error (const GError *error,
 /* Notifiers                                                                */
 /* ------------------------------------------------------------------------ */
 
-static void
-notifier_callback (guint    n_triggers,
-                   gpointer data)
+static gboolean
+notifier_callback (RelayNotifier *notifier,
+                   guint          n_triggers,
+                   gpointer       data)
 {
   NotifierState *state = data;
 
@@ -515,6 +517,8 @@ notifier_callback (guint    n_triggers,
   state->covered += (int) n_triggers;
   if (state->covered > state->accepted)
     violation ("a notifier covered %d triggers, %d were accepted", state->covered, state->accepted);
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -574,10 +578,10 @@ check_settle (RelayPromise      *promise,
               gboolean           returned,
               const char        *what)
 {
-  if (returned != (before == RELAY_PROMISE_PENDING))
+  if (returned != (before == RELAY_PROMISE_STATE_PENDING))
     violation ("%s returned %s on a %s promise", what, returned ? "TRUE" : "FALSE",
-               before == RELAY_PROMISE_PENDING ? "pending" : "settled");
-  if (relay_promise_get_state (promise) == RELAY_PROMISE_PENDING)
+               before == RELAY_PROMISE_STATE_PENDING ? "pending" : "settled");
+  if (relay_promise_get_state (promise) == RELAY_PROMISE_STATE_PENDING)
     violation ("%s left the promise pending", what);
 }
 
@@ -636,7 +640,7 @@ execute (gpointer data)
   const Op *op = data;
   guint slot = op->arg[0] % N_SLOTS;
   RelayPromise *p = machine.slots[slot];
-  RelayPromiseState before = p != NULL ? relay_promise_get_state (p) : RELAY_PROMISE_PENDING;
+  RelayPromiseState before = p != NULL ? relay_promise_get_state (p) : RELAY_PROMISE_STATE_PENDING;
 
   switch (op->code)
     {
@@ -668,14 +672,14 @@ execute (gpointer data)
           }
         else
           {
-            slot_set_on (slot, track (relay_promise_new_rejected (error)), my_index);
+            slot_set_on (slot, track (relay_promise_new_rejected (g_error_copy (error))), my_index);
           }
       }
       break;
 
     case OP_RESOLVE:
       if (p != NULL)
-        check_settle (p, before, relay_promise_resolve_int (p, op->arg[1]), "resolve");
+        check_settle (p, before, relay_promise_resolve_int64 (p, op->arg[1]), "resolve");
       break;
 
     case OP_RESOLVE_VALUES:
@@ -695,7 +699,7 @@ execute (gpointer data)
           check_settle (p, before, relay_promise_resolve_values (p, values, n), "resolve_values");
           for (guint i = 0; i < n; i++)
             g_value_unset (&values[i]);
-          if (before == RELAY_PROMISE_PENDING && relay_promise_get_n_values (p) != n)
+          if (before == RELAY_PROMISE_STATE_PENDING && relay_promise_get_n_values (p) != n)
             violation ("resolve_values kept %u values of %u", relay_promise_get_n_values (p), n);
         }
       break;
@@ -711,10 +715,10 @@ execute (gpointer data)
       if (p != NULL)
         {
           check_settle (p, before, relay_promise_cancel (p), "cancel");
-          if (before == RELAY_PROMISE_PENDING &&
+          if (before == RELAY_PROMISE_STATE_PENDING &&
               !g_error_matches (relay_promise_get_error (p), G_IO_ERROR, G_IO_ERROR_CANCELLED))
             violation ("cancel did not reject with G_IO_ERROR_CANCELLED");
-          if (before == RELAY_PROMISE_PENDING &&
+          if (before == RELAY_PROMISE_STATE_PENDING &&
               !g_cancellable_is_cancelled (relay_promise_get_cancellable (p)))
             violation ("cancel did not cancel the promise's GCancellable");
         }
@@ -816,7 +820,7 @@ execute (gpointer data)
         state->notifier = relay_notifier_new_for_context (machine.owners[ctx].context,
                                                           notifier_callback, state,
                                                           notifier_released);
-        relay_notifier_set_repeating (state->notifier, state->repeating);
+        notifier_set_keep (state->notifier, state->repeating);
       }
       break;
 
@@ -887,7 +891,7 @@ check_shadows (void)
       if (p == NULL)
         continue;
       now = (int) relay_promise_get_state (p);
-      if (machine.shadow[i] > RELAY_PROMISE_PENDING && now != machine.shadow[i])
+      if (machine.shadow[i] > RELAY_PROMISE_STATE_PENDING && now != machine.shadow[i])
         violation ("slot %u changed state from %d to %d", i, machine.shadow[i], now);
       machine.shadow[i] = now;
     }
@@ -918,7 +922,7 @@ check_liveness (void)
         continue;
       if (machine.owners[record->ctx_index].generation != record->generation)
         continue;    /* its context was replaced: dropped by design */
-      if (relay_promise_get_state (record->source) != RELAY_PROMISE_PENDING && record->runs != 1)
+      if (relay_promise_get_state (record->source) != RELAY_PROMISE_STATE_PENDING && record->runs != 1)
         violation ("a then_values observer of a settled promise did not run (lost)");
     }
 }

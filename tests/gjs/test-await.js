@@ -77,15 +77,15 @@ test('JS Promise.all and Promise.race take Relay promises', async () => {
 });
 
 test('a promise fulfilled with a promise is adopted once, never looped', async () => {
-    // Relay.Promise.all is fulfilled with its input promises; JavaScript adopts
-    // the first one (it is thenable) and stops at its plain value.
+    // Relay.Promise.all is fulfilled with one value per input; await, through
+    // GI's then, gives the first.
     const first = new Relay.Promise();
-    first.resolve_int(11);
+    first.resolve_int64(11);
     const second = new Relay.Promise();
-    second.resolve_int(12);
+    second.resolve_int64(12);
     const all = Relay.Promise.all([first, second]);
     assertEqual(await all, 11);
-    assertEqual(all.get_values().map(p => p.get_int()), [11, 12]);
+    assertEqual(all.get_values(), [11, 12]);
 });
 
 test('cancelling a job awaited in an async function', async () => {

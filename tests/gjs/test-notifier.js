@@ -1,6 +1,7 @@
 // test-notifier.js: Relay.Notifier from GJS, triggered by C worker threads
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
+import GLib from 'gi://GLib';
 import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
 
@@ -9,16 +10,21 @@ import {assert, assertEqual, run, sleep, test, waitFor} from './harness.js';
 test('seed example: the worker stores 42, the callback reads it', async () => {
     let work = null;
     const seen = [];
-    const notifier = Relay.Notifier.new(nTriggers => seen.push([work.get_int(), nTriggers]));
+    const notifier = Relay.Notifier.new((self, nTriggers) => {
+        seen.push([work.get_int64(), nTriggers]);
+        return GLib.SOURCE_REMOVE;
+    });
     work = RelayExamples.trigger_after_work(null, notifier, 42, 1, 50);
     await waitFor(() => seen.length > 0, 'the notifier callback');
     assertEqual(seen, [[42, 1]]);
 });
 
-test('single-shot notifier fires once, then trigger returns false', async () => {
+test('a notifier whose callback returns SOURCE_REMOVE fires once, then trigger returns false', async () => {
     const calls = [];
-    const notifier = Relay.Notifier.new(n => calls.push(n));
-    assert(!notifier.repeating);
+    const notifier = Relay.Notifier.new((self, n) => {
+        calls.push(n);
+        return GLib.SOURCE_REMOVE;
+    });
     assert(notifier.trigger());
     await waitFor(() => calls.length > 0);
     await sleep(20);
@@ -26,10 +32,12 @@ test('single-shot notifier fires once, then trigger returns false', async () => 
     assert(!notifier.trigger(), 'trigger after firing must return false');
 });
 
-test('repeating notifier counts every trigger from 4 workers', async () => {
+test('a notifier that returns SOURCE_CONTINUE counts every trigger from 4 workers', async () => {
     const counts = [];
-    const notifier = Relay.Notifier.new(n => counts.push(n));
-    notifier.repeating = true;
+    const notifier = Relay.Notifier.new((self, n) => {
+        counts.push(n);
+        return GLib.SOURCE_CONTINUE;
+    });
     const pool = Relay.Pool.new(4);
     const jobs = [0, 1, 2, 3].map(i => RelayExamples.trigger_after_work(pool, notifier, i, 5000, 0));
     const total = () => counts.reduce((a, b) => a + b, 0);
@@ -46,7 +54,7 @@ test('repeating notifier counts every trigger from 4 workers', async () => {
 
 test('destroyed notifier never calls back', async () => {
     const calls = [];
-    const notifier = Relay.Notifier.new(n => calls.push(n));
+    const notifier = Relay.Notifier.new((self, n) => calls.push(n) && false);
     notifier.destroy();
     const work = RelayExamples.trigger_after_work(null, notifier, 1, 3, 0);
     assertEqual(await work, 1);

@@ -18,7 +18,7 @@ function rejected(message, code = Gio.IOErrorEnum.FAILED) {
 
 function resolvedInt(value) {
     const promise = new Relay.Promise();
-    promise.resolve_int(value);
+    promise.resolve_int64(value);
     return promise;
 }
 
@@ -69,7 +69,7 @@ test('GI then hands over the value or the GLib.Error, later, in order', async ()
     const order = [];
     promise.then(v => order.push(['a', v]), null);
     promise.then(v => order.push(['b', v]), null);
-    promise.resolve_int(7);
+    promise.resolve_int64(7);
     assertEqual(order, []);
     await waitFor(() => order.length === 2);
     assertEqual(order, [['a', 7], ['b', 7]]);
@@ -78,16 +78,19 @@ test('GI then hands over the value or the GLib.Error, later, in order', async ()
     assert(error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND));
 });
 
-test('chain is the C then: handlers get the promise; null passes, a promise is adopted', async () => {
+test('chain is the C then: handlers get the promise; returning it passes, null empties, a promise is adopted', async () => {
     const source = resolvedInt(10);
     const seen = [];
     const passed = source.chain(p => {
-        seen.push(p.get_int());
-        return null;
+        seen.push(p.get_int64());
+        return p;
     }, null);
-    const adopted = source.chain(p => resolvedInt(p.get_int() + 1), null);
+    const emptied = source.chain(() => null, null);
+    const adopted = source.chain(p => resolvedInt(p.get_int64() + 1), null);
     const caught = rejected('oops').chain(null, p => resolvedInt(p.get_error().message.length));
     assertEqual(await outcome(passed), {value: 10});
+    assertEqual(await outcome(emptied), {value: null});
+    assertEqual(emptied.get_n_values(), 0);
     assertEqual(await outcome(adopted), {value: 11});
     assertEqual(await outcome(caught), {value: 4});
     assertEqual(seen, [10]);
@@ -111,7 +114,7 @@ test('catch, finally, catch_error and tap', async () => {
     assertGError((await outcome(filtered)).error, Relay.error_quark(), Relay.Error.FAILED, 'relay');
 
     const seen = [];
-    const tapped = resolvedInt(5).tap(p => seen.push(p.get_int()));
+    const tapped = resolvedInt(5).tap(p => seen.push(p.get_int64()));
     assertEqual(await outcome(tapped), {value: 5});
     assertEqual(seen, [5]);
 });
@@ -120,7 +123,7 @@ test('all, all_settled, any, race', async () => {
     const slow = Relay.Promise.new_delay(30).chain(() => resolvedInt(1), null);
     const all = Relay.Promise.all([slow, resolvedInt(2), resolvedInt(3)]);
     await outcome(all);
-    assertEqual(all.get_values().map(p => p.get_int()), [1, 2, 3]);
+    assertEqual(all.get_values(), [1, 2, 3]);
 
     const allBad = Relay.Promise.all([resolvedInt(1), rejected('second')]);
     assertGError((await outcome(allBad)).error, IO_ERROR, Gio.IOErrorEnum.FAILED, 'second');

@@ -14,8 +14,9 @@ class NotifierTests(TestCase):
         state = {'result': None}
         seen = []
 
-        def finished(n_triggers):
+        def finished(notifier, n_triggers):
             seen.append((state['result'], n_triggers, threading.current_thread()))
+            return GLib.SOURCE_REMOVE
 
         notifier = Relay.Notifier(finished)
 
@@ -30,10 +31,10 @@ class NotifierTests(TestCase):
         worker.join()
         self.assertEqual(seen, [(42, 1, threading.main_thread())])
 
-    def test_single_shot_fires_once(self):
+    def test_removed_fires_once(self):
+        # Like a GLib source callback, returning False (or None) is done.
         calls = []
-        notifier = Relay.Notifier.new(lambda n: calls.append(n))
-        self.assertFalse(notifier.get_repeating())
+        notifier = Relay.Notifier.new(lambda notifier, n: calls.append(n))
         self.assertTrue(notifier.trigger())
         iterate_until(lambda: calls)
         drain()
@@ -44,22 +45,22 @@ class NotifierTests(TestCase):
 
     def test_user_data_is_passed(self):
         calls = []
-        notifier = Relay.Notifier(lambda n, data: calls.append(data), 'payload')
+        notifier = Relay.Notifier(lambda notifier, n, data: calls.append(data), 'payload')
         notifier.trigger()
         iterate_until(lambda: calls)
         self.assertEqual(calls, ['payload'])
 
-    def test_repeating_from_many_threads_counts_every_trigger(self):
+    def test_continue_from_many_threads_counts_every_trigger(self):
         n_threads, per_thread = 4, 2000
         counts = []
         threads_seen = set()
 
-        def on_trigger(n_triggers):
+        def on_trigger(notifier, n_triggers):
             counts.append(n_triggers)
             threads_seen.add(threading.get_ident())
+            return GLib.SOURCE_CONTINUE
 
         notifier = Relay.Notifier(on_trigger)
-        notifier.props.repeating = True
 
         def hammer():
             for _ in range(per_thread):
@@ -76,7 +77,7 @@ class NotifierTests(TestCase):
         self.assertEqual(threads_seen, {threading.main_thread().ident})
         # Triggers coalesce: far fewer callbacks than triggers.
         self.assertLess(len(counts), n_threads * per_thread)
-        # Still repeating: one more trigger, one more callback.
+        # Still armed: one more trigger, one more callback.
         before = len(counts)
         self.assertTrue(notifier.trigger())
         iterate_until(lambda: len(counts) == before + 1)
@@ -84,7 +85,7 @@ class NotifierTests(TestCase):
 
     def test_trigger_after_destroy_does_nothing(self):
         calls = []
-        notifier = Relay.Notifier(lambda n: calls.append(n))
+        notifier = Relay.Notifier(lambda notifier, n: calls.append(n))
         notifier.destroy()
         self.assertTrue(notifier.is_destroyed())
         self.assertFalse(notifier.trigger())
@@ -96,9 +97,10 @@ class NotifierTests(TestCase):
         loop = GLib.MainLoop.new(context, False)
         seen = []
 
-        def on_trigger(n_triggers):
+        def on_trigger(notifier, n_triggers):
             seen.append(threading.current_thread().name)
             loop.quit()
+            return GLib.SOURCE_REMOVE
 
         notifier = Relay.Notifier.new_for_context(context, on_trigger)
         self.assertEqual(notifier.get_context(), context)

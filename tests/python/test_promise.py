@@ -28,8 +28,8 @@ class SettlingTests(TestCase):
     def test_first_settle_wins(self):
         promise = Relay.Promise()
         self.assertEqual(promise.props.state, Relay.PromiseState.PENDING)
-        self.assertTrue(promise.resolve_int(1))
-        self.assertFalse(promise.resolve_int(2))
+        self.assertTrue(promise.resolve_int64(1))
+        self.assertFalse(promise.resolve_int64(2))
         self.assertFalse(promise.reject_literal(IO_ERROR, 0, 'late'))
         self.assertEqual(promise.props.state, Relay.PromiseState.FULFILLED)
         self.assertEqual(promise.result(), 1)
@@ -71,7 +71,7 @@ class SettlingTests(TestCase):
                     else self.assertEqual(promise.result(), result)
 
     def test_int_and_string_are_readable_from_c_accessors(self):
-        self.assertEqual(resolved(41).get_int(), 41)
+        self.assertEqual(resolved(41).get_int64(), 41)
         self.assertEqual(resolved('abc').get_string(), 'abc')
         self.assertEqual(resolved(1 << 40).get_value(0), 1 << 40)
 
@@ -133,7 +133,7 @@ class ChainTests(TestCase):
         order = []
         promise.then(lambda v: order.append(('a', v, threading.current_thread())))
         promise.then(lambda v: order.append(('b', v, threading.current_thread())))
-        promise.resolve_int(5)
+        promise.resolve_int64(5)
         self.assertEqual(order, [])          # never synchronously
         drain()
         main_thread = threading.main_thread()
@@ -186,12 +186,15 @@ class ChainTests(TestCase):
         drain()
 
     def test_chain_is_the_c_then(self):
-        # GI's chain(): handlers get the settled promise; None passes it through.
+        # GI's chain(): handlers get the settled promise; returning it passes
+        # it through, None fulfils with no values.
         seen = []
         source = resolved(10)
-        passed = source.chain(lambda p: seen.append(p.get_int()), None)
-        adopted = source.chain(lambda p: resolved(p.get_int() + 1), None)
+        passed = source.chain(lambda p: seen.append(p.get_int64()) or p, None)
+        emptied = source.chain(lambda p: None, None)
+        adopted = source.chain(lambda p: resolved(p.get_int64() + 1), None)
         self.assertEqual(settle(passed).result(), 10)
+        self.assertIsNone(settle(emptied).result())
         self.assertEqual(settle(adopted).result(), 11)
         self.assertEqual(seen, [10])
 
@@ -217,7 +220,7 @@ class ChainTests(TestCase):
 
     def test_tap_observes_without_changing(self):
         seen = []
-        tapped = resolved(3).tap(lambda p: seen.append(p.get_int()))
+        tapped = resolved(3).tap(lambda p: seen.append(p.get_int64()))
         self.assertEqual(settle(tapped).result(), 3)
         self.assertEqual(seen, [3])
 
@@ -241,7 +244,8 @@ class CombinatorTests(TestCase):
     def test_all_gives_the_inputs_in_order(self):
         inputs = [Relay.Promise.new_delay(30).then(lambda _: 'slow'), resolved('fast'), resolved((1, 2))]
         combined = settle(Relay.Promise.all(inputs))
-        self.assertEqual([p.result() for p in combined.values()], ['slow', 'fast', (1, 2)])
+        # One value per input: its first one.
+        self.assertEqual(list(combined.values()), ['slow', 'fast', 1])
 
     def test_all_rejects_with_first_error(self):
         combined = settle(Relay.Promise.all([resolved(1), rejected(message='bad'), Relay.Promise.new_delay(20)]))

@@ -21,6 +21,8 @@
  */
 #include <relay/relay.h>
 
+#include "../notifier-keep.h"
+
 #include "../test-watchdog.h"
 
 #define MISUSE_ERROR (g_quark_from_static_string ("relay-misuse-error"))
@@ -86,16 +88,18 @@ drain (void)
     g_main_context_iteration (NULL, FALSE);
 }
 
-static void
-never_called (guint n, gpointer data)
+static gboolean
+never_called (RelayNotifier *notifier, guint n, gpointer data)
 {
   g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
 }
 
-static void
-count_call (guint n, gpointer data)
+static gboolean
+count_call (RelayNotifier *notifier, guint n, gpointer data)
 {
   (*(int *) data)++;
+  return notifier_keep (notifier);
 }
 
 static void
@@ -125,7 +129,7 @@ test_null_arguments (void)
   g_test_assert_expected_messages ();
 
   expect_critical ("*RELAY_IS_PROMISE*");
-  g_assert_false (relay_promise_resolve_int (NULL, 1));
+  g_assert_false (relay_promise_resolve_int64 (NULL, 1));
   g_test_assert_expected_messages ();
 
   expect_critical ("*RELAY_IS_PROMISE*");
@@ -137,7 +141,7 @@ test_null_arguments (void)
   g_test_assert_expected_messages ();
 
   expect_critical ("*error != NULL*");
-  g_assert_false (relay_promise_reject_error (p, NULL));
+  g_assert_false (relay_promise_reject (p, NULL));
   g_test_assert_expected_messages ();
 
   expect_critical ("*message != NULL*");
@@ -165,11 +169,11 @@ test_null_arguments (void)
   g_test_assert_expected_messages ();
 
   expect_critical ("*func != NULL*");
-  g_assert_null (relay_run_in_thread (NULL, NULL, NULL));
+  g_assert_null (relay_run_in_thread (NULL, NULL, NULL, NULL));
   g_test_assert_expected_messages ();
 
   expect_critical ("*RELAY_IS_POOL*");
-  g_assert_null (relay_pool_run (NULL, NULL, NULL, NULL));
+  g_assert_null (relay_pool_run (NULL, NULL, NULL, NULL, NULL));
   g_test_assert_expected_messages ();
 
   expect_critical ("*max_threads <= 1024*");
@@ -178,7 +182,7 @@ test_null_arguments (void)
 
   /* Still pending, still usable. */
   g_assert_true (relay_promise_is_pending (p));
-  g_assert_true (relay_promise_resolve_int (p, 3));
+  g_assert_true (relay_promise_resolve_int64 (p, 3));
 }
 
 static void
@@ -195,7 +199,7 @@ test_wrong_types (void)
   g_test_assert_expected_messages ();
 
   expect_critical ("*RELAY_IS_PROMISE*");
-  g_assert_false (relay_promise_resolve_int ((RelayPromise *) n, 1));
+  g_assert_false (relay_promise_resolve_int64 ((RelayPromise *) n, 1));
   g_test_assert_expected_messages ();
 
   expect_critical ("*RELAY_IS_PROMISE*");
@@ -203,7 +207,7 @@ test_wrong_types (void)
   g_test_assert_expected_messages ();
 
   expect_critical ("*RELAY_IS_POOL*");
-  g_assert_null (relay_pool_run ((RelayPool *) plain, job_returns_nothing, NULL, NULL));
+  g_assert_null (relay_pool_run ((RelayPool *) plain, NULL, job_returns_nothing, NULL, NULL));
   g_test_assert_expected_messages ();
 
   expect_critical ("*G_IS_VALUE*");
@@ -224,17 +228,17 @@ test_wrong_types (void)
   /* Reading a value as a type it does not have. */
   g_assert_true (relay_promise_resolve_string (p, "not a number"));
   expect_critical ("*the promise's value is a gchararray, not a gint64*");
-  g_assert_cmpint (relay_promise_get_int (p), ==, 0);
+  g_assert_cmpint (relay_promise_get_int64 (p), ==, 0);
   g_test_assert_expected_messages ();
 
   {
     g_autoptr(RelayPromise) q = relay_promise_new ();
 
-    relay_promise_resolve_int (q, 5);
-    expect_critical ("*the promise's value is a gint, not a gchararray*");
+    relay_promise_resolve_int64 (q, 5);
+    expect_critical ("*the promise's value is a gint64, not a gchararray*");
     g_assert_null (relay_promise_get_string (q));
     g_test_assert_expected_messages ();
-    expect_critical ("*the promise's value is a gint, not a gpointer*");
+    expect_critical ("*the promise's value is a gint64, not a gpointer*");
     g_assert_null (relay_promise_get_pointer (q));
     g_test_assert_expected_messages ();
   }
@@ -256,12 +260,12 @@ test_settle_twice (void)
   GValue v = G_VALUE_INIT;
   int pointer_target = 0;
 
-  g_assert_true (relay_promise_resolve_int (p, 1));
-  g_assert_false (relay_promise_resolve_int (p, 2));
+  g_assert_true (relay_promise_resolve_int64 (p, 1));
+  g_assert_false (relay_promise_resolve_int64 (p, 2));
   g_assert_false (relay_promise_resolve_string (p, "two"));
   g_assert_false (relay_promise_reject_literal (p, MISUSE_ERROR, 1, "late"));
   /* The error passed with transfer full is freed, not leaked. */
-  g_assert_false (relay_promise_reject_error (p, g_error_new_literal (MISUSE_ERROR, 1, "late")));
+  g_assert_false (relay_promise_reject (p, g_error_new_literal (MISUSE_ERROR, 1, "late")));
   g_assert_false (relay_promise_cancel (p));
   /* A pointer with a destroy notify is released at once. */
   g_assert_false (relay_promise_resolve_pointer (p, &pointer_target, count_freed));
@@ -271,13 +275,13 @@ test_settle_twice (void)
   g_assert_false (relay_promise_resolve (p, &v));
   g_value_unset (&v);
 
-  g_assert_cmpint (relay_promise_get_state (p), ==, RELAY_PROMISE_FULFILLED);
-  g_assert_cmpint (relay_promise_get_int (p), ==, 1);
+  g_assert_cmpint (relay_promise_get_state (p), ==, RELAY_PROMISE_STATE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_int64 (p), ==, 1);
 
   /* The first rejection wins the same way (cancelled: no unhandled warning). */
   g_assert_true (relay_promise_cancel (q));
   g_assert_false (relay_promise_cancel (q));
-  g_assert_false (relay_promise_resolve_int (q, 1));
+  g_assert_false (relay_promise_resolve_int64 (q, 1));
   g_assert_true (g_error_matches (relay_promise_get_error (q), G_IO_ERROR, G_IO_ERROR_CANCELLED));
 
   drain ();
@@ -290,7 +294,7 @@ test_trigger_after_destroy (void)
   g_autoptr(RelayNotifier) single = relay_notifier_new (count_call, &calls, NULL);
   g_autoptr(RelayNotifier) repeating = relay_notifier_new (count_call, &calls, NULL);
 
-  relay_notifier_set_repeating (repeating, TRUE);
+  notifier_set_keep (repeating, TRUE);
 
   /* Single-shot: TRUE until it fired, FALSE after. */
   g_assert_true (relay_notifier_trigger (single));
@@ -334,7 +338,7 @@ test_then_on_abandoned (void)
 
   /* The last reference to a pending promise goes: it can never settle. */
   g_object_unref (source);
-  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_STATE_REJECTED);
   g_assert_true (g_error_matches (relay_promise_get_error (derived),
                                   RELAY_ERROR, RELAY_ERROR_ABANDONED));
 
@@ -375,8 +379,8 @@ static void
 job_returns_twice (RelayJob *job, gpointer data)
 {
   /* The main thread expects the two criticals. */
-  relay_job_return_int (job, 1);
-  relay_job_return_int (job, 2);
+  relay_job_return_int64 (job, 1);
+  relay_job_return_int64 (job, 2);
   relay_job_return_new_error (job, MISUSE_ERROR, 1, "too late");
 }
 
@@ -392,7 +396,7 @@ static void
 test_job_misuse (void)
 {
   g_autoptr(RelayPool) pool = relay_pool_new (1);
-  g_autoptr(RelayPromise) nothing = relay_pool_run (pool, job_returns_nothing, NULL, NULL);
+  g_autoptr(RelayPromise) nothing = relay_pool_run (pool, NULL, job_returns_nothing, NULL, NULL);
   g_autoptr(RelayPromise) twice = NULL;
   g_autoptr(RelayPromise) shutdown = NULL;
   g_autoptr(RelayPromise) closed = NULL;
@@ -407,14 +411,14 @@ test_job_misuse (void)
 
   expect_critical ("*already returned*");
   expect_critical ("*already returned*");
-  twice = relay_pool_run (pool, job_returns_twice, done, job_done);
+  twice = relay_pool_run (pool, NULL, job_returns_twice, done, job_done);
   wait_settled (twice);
   wait_done (done);
   g_test_assert_expected_messages ();
-  g_assert_cmpint (relay_promise_get_int (twice), ==, 1);
+  g_assert_cmpint (relay_promise_get_int64 (twice), ==, 1);
 
   expect_critical ("*would wait for itself*");
-  shutdown = relay_pool_run (pool, job_shuts_down_its_pool, pool, NULL);
+  shutdown = relay_pool_run (pool, NULL, job_shuts_down_its_pool, pool, NULL);
   wait_settled (shutdown);
   wait_done (done);
   g_test_assert_expected_messages ();
@@ -422,8 +426,8 @@ test_job_misuse (void)
 
   relay_pool_shutdown (pool);
   relay_pool_shutdown (pool);    /* idempotent */
-  closed = relay_pool_run (pool, job_returns_nothing, NULL, NULL);
-  g_assert_cmpint (relay_promise_get_state (closed), ==, RELAY_PROMISE_REJECTED);
+  closed = relay_pool_run (pool, NULL, job_returns_nothing, NULL, NULL);
+  g_assert_cmpint (relay_promise_get_state (closed), ==, RELAY_PROMISE_STATE_REJECTED);
   g_assert_true (g_error_matches (relay_promise_get_error (closed), G_IO_ERROR, G_IO_ERROR_CLOSED));
   relay_promise_then_values (closed, NULL, NULL, NULL, NULL, NULL, NULL);   /* handled */
   drain ();

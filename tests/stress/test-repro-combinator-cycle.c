@@ -47,12 +47,12 @@ run_cycle (RelayPromise *(*combinator) (RelayPromise **, guint))
   g_object_weak_ref (G_OBJECT (combined), count_finalized, NULL);
   relay_promise_then_values (combined, NULL, NULL, NULL, NULL, NULL, NULL);   /* handled */
 
-  relay_promise_resolve_int (source, 1);
+  relay_promise_resolve_int64 (source, 1);
   iterate ();
 
-  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_STATE_REJECTED);
   g_assert_error ((GError *) relay_promise_get_error (derived), RELAY_ERROR, RELAY_ERROR_CYCLE);
-  g_assert_cmpint (relay_promise_get_state (combined), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (combined), ==, RELAY_PROMISE_STATE_REJECTED);
 
   g_object_unref (source);
   g_object_unref (derived);

@@ -32,10 +32,10 @@ run (RelayPromise *(*combinator) (RelayPromise **, guint),
 
   /* The first input settles without settling the result ... */
   if (reject_first)
-    relay_promise_reject_error (inputs[0], error);
+    relay_promise_reject (inputs[0], error);
   else
     {
-      relay_promise_resolve_int (inputs[0], 1);
+      relay_promise_resolve_int64 (inputs[0], 1);
       g_error_free (error);
     }
   iterate ();
@@ -47,7 +47,7 @@ run (RelayPromise *(*combinator) (RelayPromise **, guint),
 
   /* Cancelling the result cancels only the input still linked. */
   g_assert_true (relay_promise_cancel (result));
-  g_assert_cmpint (relay_promise_get_state (inputs[1]), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (inputs[1]), ==, RELAY_PROMISE_STATE_REJECTED);
   g_assert_true (g_error_matches (relay_promise_get_error (inputs[1]),
                                   G_IO_ERROR, G_IO_ERROR_CANCELLED));
 

@@ -67,7 +67,7 @@ test_new_context_at_dead_address (void)
       int calls = 0;
       RelayPromise *derived = relay_promise_then (promise, count_call, &calls, NULL);
 
-      relay_promise_resolve_int (promise, 1);
+      relay_promise_resolve_int64 (promise, 1);
       while (g_main_context_iteration (context, FALSE))
         ;
 

@@ -122,7 +122,7 @@ settler_thread (gpointer data)
         spin--;
       for (guint i = 0; i < N_CONTEXTS; i++)
         {
-          relay_promise_resolve_int (race->promises[i], (int) i);
+          relay_promise_resolve_int64 (race->promises[i], (int) i);
           g_object_unref (race->promises[i]);
         }
       pthread_barrier_wait (&race->end);

@@ -41,7 +41,7 @@ test_then_after_context_freed (void)
 
   g_main_context_push_thread_default (context);
   source = relay_promise_new ();
-  relay_promise_resolve_int (source, 1);
+  relay_promise_resolve_int64 (source, 1);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);           /* the owner's reference is gone */
 
@@ -54,7 +54,7 @@ test_then_after_context_freed (void)
     ;
   g_assert_cmpint (runs, ==, 1);
   g_assert_cmpint (released, ==, 1);
-  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_STATE_FULFILLED);
 
   g_object_unref (source);                  /* finalized */
   g_assert_false (relay_promise_cancel (derived));   /* used to follow a dangling pointer */
@@ -76,7 +76,7 @@ test_pending_handler_when_context_freed (void)
 
   /* Settled while nobody iterates, then the owner drops the context with the
    * handler queued: it waits for the context, which the promises keep. */
-  relay_promise_resolve_int (source, 1);
+  relay_promise_resolve_int64 (source, 1);
   g_main_context_unref (context);
 
   g_assert_cmpint (runs, ==, 0);
@@ -86,7 +86,7 @@ test_pending_handler_when_context_freed (void)
     ;
   g_assert_cmpint (runs, ==, 1);
   g_assert_cmpint (released, ==, 1);
-  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_STATE_FULFILLED);
 
   g_object_unref (source);
   g_assert_false (relay_promise_cancel (derived));

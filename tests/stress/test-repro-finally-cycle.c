@@ -52,10 +52,10 @@ test_finally_returns_itself (void)
   g_object_weak_ref (G_OBJECT (derived), count_finalized, NULL);
   relay_promise_then_values (derived, NULL, NULL, NULL, NULL, NULL, NULL);   /* handled */
 
-  relay_promise_resolve_int (source, 1);
+  relay_promise_resolve_int64 (source, 1);
   iterate ();
 
-  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (derived), ==, RELAY_PROMISE_STATE_REJECTED);
   g_assert_error ((GError *) relay_promise_get_error (derived), RELAY_ERROR, RELAY_ERROR_CYCLE);
 
   g_object_unref (source);
@@ -79,7 +79,7 @@ test_finally_returns_a_waiter (void)
   g_object_weak_ref (G_OBJECT (waiter), count_finalized, NULL);
   relay_promise_then_values (waiter, NULL, NULL, NULL, NULL, NULL, NULL);    /* handled */
 
-  relay_promise_resolve_int (source, 1);
+  relay_promise_resolve_int64 (source, 1);
   iterate ();
 
   g_assert_error ((GError *) relay_promise_get_error (derived), RELAY_ERROR, RELAY_ERROR_CYCLE);

@@ -110,7 +110,7 @@ test_mutual_adoption_is_a_cycle (void)
           handled[i] = relay_promise_catch (round.chained[i], ignore_error, NULL, NULL);
         }
       for (int i = 0; i < 2; i++)
-        relay_promise_resolve_int (trigger[i], i);
+        relay_promise_resolve_int64 (trigger[i], i);
 
       while (g_atomic_int_get (&round.ran) < 2)
         g_thread_yield ();

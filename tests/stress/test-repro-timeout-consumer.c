@@ -70,7 +70,7 @@ test_timeout_counts_before_firing (void)
                                       G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
       /* The handler still consumes the source: it must not be cancelled. */
       g_assert_true (relay_promise_is_pending (source));
-      relay_promise_resolve_int (source, (int) r);
+      relay_promise_resolve_int64 (source, (int) r);
     }
 
   owner_join (&owner);

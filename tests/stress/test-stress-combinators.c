@@ -33,7 +33,7 @@ settler (gpointer data)
   if (round->rejected_mask & (1u << i))
     relay_promise_reject_literal (round->inputs[i], G_IO_ERROR, G_IO_ERROR_FAILED, "no");
   else
-    relay_promise_resolve_int (round->inputs[i], i);
+    relay_promise_resolve_int64 (round->inputs[i], i);
 
   return NULL;
 }
@@ -82,13 +82,13 @@ test_inputs_settle_on_8_threads (void)
       g_assert_false (relay_promise_is_pending (race));
 
       g_assert_cmpint (relay_promise_get_state (all), ==,
-                       round.rejected_mask ? RELAY_PROMISE_REJECTED : RELAY_PROMISE_FULFILLED);
+                       round.rejected_mask ? RELAY_PROMISE_STATE_REJECTED : RELAY_PROMISE_STATE_FULFILLED);
       if (!round.rejected_mask)
         g_assert_cmpuint (relay_promise_get_n_values (all), ==, N_INPUTS);
-      g_assert_cmpint (relay_promise_get_state (settled), ==, RELAY_PROMISE_FULFILLED);
+      g_assert_cmpint (relay_promise_get_state (settled), ==, RELAY_PROMISE_STATE_FULFILLED);
       g_assert_cmpuint (relay_promise_get_n_values (settled), ==, N_INPUTS);
       g_assert_cmpint (relay_promise_get_state (any), ==,
-                       round.rejected_mask == 0xff ? RELAY_PROMISE_REJECTED : RELAY_PROMISE_FULFILLED);
+                       round.rejected_mask == 0xff ? RELAY_PROMISE_STATE_REJECTED : RELAY_PROMISE_STATE_FULFILLED);
       if (round.rejected_mask == 0xff)
         {
           guint n_errors;
@@ -99,7 +99,7 @@ test_inputs_settle_on_8_threads (void)
             g_error_free (errors[i]);
           g_free (errors);
         }
-      g_assert_cmpint (relay_promise_get_state (race), !=, RELAY_PROMISE_PENDING);
+      g_assert_cmpint (relay_promise_get_state (race), !=, RELAY_PROMISE_STATE_PENDING);
 
       /* Let the handlers run and release what they hold. */
       while (g_main_context_iteration (NULL, FALSE))

@@ -11,6 +11,7 @@
 #include <relay/relay.h>
 
 #include "stress-common.h"
+#include "../notifier-keep.h"
 
 #define N_OWNERS   4
 #define N_THREADS  64
@@ -41,9 +42,10 @@ typedef struct
   int              total_covered; /* atomic */
 } Swarm;
 
-static void
-target_callback (guint    n_triggers,
-                 gpointer user_data)
+static gboolean
+target_callback (RelayNotifier *notifier,
+                 guint          n_triggers,
+                 gpointer       user_data)
 {
   Target *target = user_data;
 
@@ -52,6 +54,8 @@ target_callback (guint    n_triggers,
   g_assert_cmpuint (n_triggers, >=, 1);
   g_atomic_int_add (&target->covered, (int) n_triggers);
   g_atomic_int_inc (&target->calls);
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -110,7 +114,7 @@ run_swarm (Swarm    *swarm,
       target->notifier = relay_notifier_new_for_context (target->owner->context,
                                                          target_callback, target,
                                                          target_free);
-      relay_notifier_set_repeating (target->notifier, repeating);
+      notifier_set_keep (target->notifier, repeating);
     }
 
   for (guint i = 0; i < N_THREADS; i++)
@@ -241,9 +245,10 @@ typedef struct
   int                quit;
 } Race;
 
-static void
-race_callback (guint    n_triggers,
-               gpointer user_data)
+static gboolean
+race_callback (RelayNotifier *notifier,
+               guint          n_triggers,
+               gpointer       user_data)
 {
   RaceData *data = user_data;
 
@@ -253,6 +258,8 @@ race_callback (guint    n_triggers,
     g_atomic_int_inc (&data->wrong_thread);
   g_atomic_int_add (&data->covered, (int) n_triggers);
   g_atomic_int_inc (&data->calls);
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -367,7 +374,7 @@ test_destroy_races_trigger (void)
       race.data = data;
       race.notifier = relay_notifier_new_for_context (data->owner->context,
                                                       race_callback, data, race_free);
-      relay_notifier_set_repeating (race.notifier, r % 2 == 0);
+      notifier_set_keep (race.notifier, r % 2 == 0);
       for (guint i = 0; i < N_RACERS; i++)
         race.racer_refs[i] = g_object_ref (race.notifier);
 

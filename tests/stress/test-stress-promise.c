@@ -103,8 +103,8 @@ on_fulfilled (RelayPromise *p,
 
   check_thread (item);
   g_atomic_int_inc (&item->handler_runs);
-  item->handler_saw = relay_promise_get_int (p) == value_for (item) ? SAW_VALUE : SAW_OTHER;
-  return NULL;    /* pass the value on to D */
+  item->handler_saw = relay_promise_get_int64 (p) == value_for (item) ? SAW_VALUE : SAW_OTHER;
+  return g_object_ref (p);    /* pass the value on to D */
 }
 
 static RelayPromise *
@@ -140,8 +140,8 @@ on_outcome_value (const GValue *value,
     }
   else
     {
-      item->outcome_saw = G_VALUE_HOLDS_INT (value) ? SAW_VALUE : SAW_OTHER;
-      item->outcome_value = G_VALUE_HOLDS_INT (value) ? g_value_get_int (value) : 0;
+      item->outcome_saw = G_VALUE_HOLDS_INT64 (value) ? SAW_VALUE : SAW_OTHER;
+      item->outcome_value = G_VALUE_HOLDS_INT64 (value) ? (int) g_value_get_int64 (value) : 0;
     }
   g_atomic_int_inc (&item->outcome_runs);
   g_atomic_int_inc (&item->ctx->outcomes);
@@ -238,7 +238,7 @@ racer_thread (gpointer data)
           switch (racer->role)
             {
             case 0:
-              if (relay_promise_resolve_int (p, value_for (item)))
+              if (relay_promise_resolve_int64 (p, value_for (item)))
                 record_win (item, WON_RESOLVE);
               break;
             case 1:

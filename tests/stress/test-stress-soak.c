@@ -129,7 +129,7 @@ on_settled (RelayPromise *p,
   switch (kind)
     {
     case 0:
-      ok = relay_promise_get_int (p) == 42;
+      ok = relay_promise_get_int64 (p) == 42;
       break;
     case 1:
       ok = g_error_matches (relay_promise_get_error (p), SOAK_ERROR, 7);
@@ -157,7 +157,7 @@ settle_one (RelayPromise *p,
   switch (kind)
     {
     case 0:
-      settled = relay_promise_resolve_int (p, 42);
+      settled = relay_promise_resolve_int64 (p, 42);
       break;
     case 1:
       settled = relay_promise_reject_literal (p, SOAK_ERROR, 7, "soak");
@@ -235,7 +235,7 @@ run_batch (Soak *soak,
 
   for (guint i = 0; i < BATCH; i++)
     {
-      g_assert_cmpint (relay_promise_get_state (derived[i]), !=, RELAY_PROMISE_PENDING);
+      g_assert_cmpint (relay_promise_get_state (derived[i]), !=, RELAY_PROMISE_STATE_PENDING);
       g_object_unref (derived[i]);
     }
 

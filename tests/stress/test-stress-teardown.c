@@ -22,6 +22,7 @@
 #include <relay/relay.h>
 
 #include "stress-common.h"
+#include "../notifier-keep.h"
 
 static int finalized;    /* atomic */
 
@@ -121,15 +122,18 @@ doomed_release (gpointer user_data)
   g_free (ref);
 }
 
-static void
-doomed_notified (guint    n_triggers,
-                 gpointer user_data)
+static gboolean
+doomed_notified (RelayNotifier *notifier,
+                 guint          n_triggers,
+                 gpointer       user_data)
 {
   Doomed *doomed = user_data;
 
   if (g_atomic_int_get (&doomed->gone))
     g_atomic_int_inc (&doomed->late_runs);
   g_atomic_int_inc (&doomed->notifier_runs);
+
+  return notifier_keep (notifier);
 }
 
 static gpointer
@@ -160,7 +164,7 @@ doomed_owner (gpointer data)
 
   /* A notifier too, so that a context with both kinds of sources goes away. */
   notifier = relay_notifier_new (doomed_notified, doomed, NULL);
-  relay_notifier_set_repeating (notifier, TRUE);
+  notifier_set_keep (notifier, TRUE);
   relay_notifier_trigger (notifier);
 
   pthread_barrier_wait (&doomed->start);
@@ -197,7 +201,7 @@ doomed_settler (gpointer data)
       RelayPromise *p = doomed->promises[i % doomed->n_promises];
 
       if (i % 3 == 0)
-        relay_promise_resolve_int (p, (int) i);
+        relay_promise_resolve_int64 (p, (int) i);
       else if (i % 3 == 1)
         relay_promise_reject_literal (p, G_IO_ERROR, G_IO_ERROR_FAILED, "late");
       else
@@ -324,7 +328,7 @@ job_func (RelayJob *job,
     {
     case 0:
     case 1:
-      relay_job_return_int (job, (int) data->index);
+      relay_job_return_int64 (job, (int) data->index);
       break;
     case 2:
       relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "job %u failed", data->index);
@@ -354,8 +358,8 @@ job_value (const GValue *value,
 
   if (g_thread_self () != data->run->main_thread)
     g_atomic_int_inc (&data->run->wrong_thread);
-  data->outcome = value != NULL && G_VALUE_HOLDS_INT (value) &&
-                  g_value_get_int (value) == (int) data->index ? 0 : 4;
+  data->outcome = value != NULL && G_VALUE_HOLDS_INT64 (value) &&
+                  g_value_get_int64 (value) == (int) data->index ? 0 : 4;
   g_atomic_int_inc (&data->outcome_runs);
   g_atomic_int_inc (&data->run->outcomes);
 }
@@ -442,7 +446,7 @@ test_pool_shutdown_with_jobs_in_flight (void)
         {
           jobs[i].run = &run;
           jobs[i].index = i;
-          promises[i] = relay_pool_run (pool, job_func, &jobs[i], job_release);
+          promises[i] = relay_pool_run (pool, NULL, job_func, &jobs[i], job_release);
           relay_promise_then_values (promises[i], job_value, &jobs[i], NULL,
                                      job_error, &jobs[i], NULL);
         }
@@ -530,7 +534,7 @@ orphan_job (RelayJob *job,
 
   while (!g_atomic_int_get (&orphans->release))
     g_thread_yield ();
-  relay_job_return_int (job, 1);
+  relay_job_return_int64 (job, 1);
 }
 
 static void
@@ -572,7 +576,7 @@ orphan_owner (gpointer data)
 
   for (guint i = 0; i < orphans->n_jobs; i++)
     {
-      g_autoptr(RelayPromise) job = relay_pool_run (orphans->pool, orphan_job, orphans,
+      g_autoptr(RelayPromise) job = relay_pool_run (orphans->pool, NULL, orphan_job, orphans,
                                                     orphan_job_release);
       g_autoptr(RelayPromise) shown = relay_promise_then (job, orphan_handler, orphans,
                                                           orphan_handler_release);
@@ -706,14 +710,17 @@ scene_progress (GObject    *object,
     g_atomic_int_inc (&owner->progress_misplaced);
 }
 
-static void
-scene_notified (guint    n_triggers,
-                gpointer data)
+static gboolean
+scene_notified (RelayNotifier *notifier,
+                guint          n_triggers,
+                gpointer       data)
 {
   SceneOwner *owner = data;
 
   if (g_atomic_int_get (&owner->destroyed) || g_thread_self () != owner->thread)
     g_atomic_int_inc (&owner->late_notifies);
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -749,7 +756,7 @@ scene_owner_thread (gpointer data)
   g_main_context_push_thread_default (context);
 
   owner->notifier = relay_notifier_new (scene_notified, owner, scene_notifier_released);
-  relay_notifier_set_repeating (owner->notifier, TRUE);
+  notifier_set_keep (owner->notifier, TRUE);
   for (int w = 0; w < N_SCENE_WORKERS; w++)
     g_object_ref (owner->notifier);        /* the workers'; the owner keeps its own */
 
@@ -817,14 +824,14 @@ scene_worker_thread (gpointer data)
           {
             switch (i % 3)
               {
-              case 0: relay_promise_resolve_int (promise, (int) i); break;
+              case 0: relay_promise_resolve_int64 (promise, (int) i); break;
               case 1: relay_promise_reject_literal (promise, G_IO_ERROR, G_IO_ERROR_FAILED, "late"); break;
               default: relay_promise_cancel (promise); break;
               }
           }
         else if (k % N_SCENE_WORKERS < 3)
           {
-            relay_promise_resolve_int (promise, -1);
+            relay_promise_resolve_int64 (promise, -1);
           }
         g_object_unref (promise);
       }

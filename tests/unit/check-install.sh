@@ -34,7 +34,7 @@ cat > "$dest/consumer.c" <<'C'
 #if !RELAY_CHECK_VERSION (1, 0, 0)
 #error "version check"
 #endif
-static void fired (guint n, gpointer loop) { g_main_loop_quit (loop); }
+static gboolean fired (RelayNotifier *notifier, guint n, gpointer loop) { g_main_loop_quit (loop); return G_SOURCE_REMOVE; }
 int main (void)
 {
   GMainLoop *loop = g_main_loop_new (NULL, FALSE);
@@ -47,7 +47,7 @@ int main (void)
 }
 C
 libdir=$(dirname "$(find "$dest" -name 'librelay-1.0.so' | head -n1)")
-if cc $san_flags -o "$dest/consumer" "$dest/consumer.c" $(pkg-config --cflags --libs relay-1.0) \
+if cc $san_flags -Werror=incompatible-pointer-types -o "$dest/consumer" "$dest/consumer.c" $(pkg-config --cflags --libs relay-1.0) \
      -Wl,-rpath,"$libdir" && "$dest/consumer"; then
   echo "ok 3 - consumer builds with pkg-config and runs"
 else

@@ -160,7 +160,7 @@ assert_rejected (RelayPromise *promise,
 {
   const GError *error;
 
-  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_STATE_REJECTED);
   error = relay_promise_get_error (promise);
   g_assert_error ((GError *) error, domain, code);
   return error;
@@ -173,9 +173,9 @@ assert_fulfilled (RelayPromise *promise,
 {
   const GValue *value;
 
-  if (relay_promise_get_state (promise) == RELAY_PROMISE_REJECTED)
+  if (relay_promise_get_state (promise) == RELAY_PROMISE_STATE_REJECTED)
     g_error ("rejected: %s", relay_promise_get_error (promise)->message);
-  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_assert_cmpuint (relay_promise_get_n_values (promise), >=, 1);
   value = relay_promise_get_value (promise, 0);
   g_assert_true (G_VALUE_TYPE (value) == type);
@@ -647,7 +647,7 @@ test_cancel_after (void)
   assert_bytes (g_value_get_boxed (assert_fulfilled (promise, G_TYPE_BYTES)), "ping");
 
   g_cancellable_cancel (cancellable);
-  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_assert_false (g_cancellable_is_cancelled (relay_promise_get_cancellable (promise)));
   pipe_clear (&pipe);
 }
@@ -1274,7 +1274,7 @@ count_lines (RelayPromise *loaded,
 
   for (gsize i = 0; i < size; i++)
     lines += data[i] == '\n';
-  relay_promise_resolve_int (counted, lines);
+  relay_promise_resolve_int64 (counted, lines);
   return counted;
 }
 
@@ -1306,7 +1306,7 @@ test_count_lines_finish (GFile         *file,
 
   if (!g_task_propagate_value (G_TASK (result), &value, error))
     return -1;
-  lines = g_value_get_int (&value);
+  lines = (int) g_value_get_int64 (&value);
   g_value_unset (&value);
   return lines;
 }

@@ -5,6 +5,7 @@
 #include <relay/relay.h>
 
 #include "test-utils.h"
+#include "../notifier-keep.h"
 
 /* Iterates @context until @done is set, failing only if nothing was
  * dispatched for the watchdog's stall interval (see test-watchdog.h). */
@@ -40,15 +41,18 @@ typedef struct
   int            done;
 } SeedData;
 
-static void
-seed_finished (guint    n_triggers,
-               gpointer user_data)
+static gboolean
+seed_finished (RelayNotifier *notifier,
+               guint          n_triggers,
+               gpointer       user_data)
 {
   SeedData *data = user_data;
 
   data->seen = data->result;
   data->callback_thread = g_thread_self ();
   g_atomic_int_set (&data->done, TRUE);
+
+  return notifier_keep (notifier);
 }
 
 static gpointer
@@ -90,14 +94,17 @@ typedef struct
   GThread  *free_thread;
 } Counts;
 
-static void
-count_call (guint    n_triggers,
-            gpointer user_data)
+static gboolean
+count_call (RelayNotifier *notifier,
+            guint          n_triggers,
+            gpointer       user_data)
 {
   Counts *counts = user_data;
 
   counts->calls++;
   counts->covered += n_triggers;
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -115,7 +122,7 @@ test_single_shot (void)
   Counts counts = { 0 };
   RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
 
-  g_assert_false (relay_notifier_get_repeating (notifier));
+  g_assert_false (notifier_get_keep (notifier));
   g_assert_true (relay_notifier_trigger (notifier));
   g_assert_true (relay_notifier_trigger (notifier));
   g_assert_true (relay_notifier_trigger (notifier));
@@ -142,8 +149,8 @@ test_repeating (void)
   Counts counts = { 0 };
   RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
 
-  relay_notifier_set_repeating (notifier, TRUE);
-  g_assert_true (relay_notifier_get_repeating (notifier));
+  notifier_set_keep (notifier, TRUE);
+  g_assert_true (notifier_get_keep (notifier));
 
   for (int round = 1; round <= 5; round++)
     {
@@ -197,7 +204,7 @@ test_stream (void)
   Watchdog watchdog;
   int stuck = 0;      /* the watchdog's progress: never moves */
 
-  relay_notifier_set_repeating (notifier, TRUE);
+  notifier_set_keep (notifier, TRUE);
 
   /* A dispatch that covers more than one trigger means a stream: */
   relay_notifier_trigger (notifier);
@@ -278,7 +285,7 @@ test_trigger_then_last_unref (void)
       Counts counts = { 0 };
       RelayNotifier *notifier = relay_notifier_new (count_call, &counts, count_free);
 
-      relay_notifier_set_repeating (notifier, repeating);
+      notifier_set_keep (notifier, repeating);
       g_thread_join (g_thread_new ("worker", trigger_and_unref, notifier));
       g_assert_cmpint (counts.calls, ==, 0);
       drain (NULL);
@@ -289,14 +296,18 @@ test_trigger_then_last_unref (void)
     }
 }
 
-static void
-destroy_self_in_callback (guint    n_triggers,
-                          gpointer user_data)
+static gboolean
+destroy_self_in_callback (RelayNotifier *notifier,
+                          guint          n_triggers,
+                          gpointer       user_data)
 {
-  RelayNotifier **notifier = user_data;
+  RelayNotifier **slot = user_data;
 
-  relay_notifier_destroy (*notifier);
-  g_clear_object (notifier);
+  g_assert_true (*slot == notifier);
+  relay_notifier_destroy (*slot);
+  g_clear_object (slot);
+
+  return G_SOURCE_CONTINUE;   /* destroyed already: no more calls anyway */
 }
 
 static void
@@ -304,7 +315,7 @@ test_destroy_from_callback (void)
 {
   RelayNotifier *notifier = relay_notifier_new (destroy_self_in_callback, &notifier, NULL);
 
-  relay_notifier_set_repeating (notifier, TRUE);
+  notifier_set_keep (notifier, TRUE);
   relay_notifier_trigger (notifier);
   drain (NULL);
   g_assert_null (notifier);
@@ -334,9 +345,10 @@ self_destroy_free (gpointer data)
   self->free_thread = g_thread_self ();
 }
 
-static void
-self_destroy_callback (guint    n_triggers,
-                       gpointer data)
+static gboolean
+self_destroy_callback (RelayNotifier *notifier,
+                       guint          n_triggers,
+                       gpointer       data)
 {
   SelfDestroy *self = data;
 
@@ -346,11 +358,14 @@ self_destroy_callback (guint    n_triggers,
   g_clear_object (&self->notifier);
   g_assert_cmpint (self->freed, ==, 0);     /* still ours: we are running */
   self->in_callback = FALSE;
+
+  return notifier_keep (notifier);
 }
 
-static void
-self_unref_callback (guint    n_triggers,
-                     gpointer data)
+static gboolean
+self_unref_callback (RelayNotifier *notifier,
+                     guint          n_triggers,
+                     gpointer       data)
 {
   SelfDestroy *self = data;
 
@@ -359,6 +374,8 @@ self_unref_callback (guint    n_triggers,
   g_clear_object (&self->notifier);          /* the last reference */
   g_assert_cmpint (self->freed, ==, 0);
   self->in_callback = FALSE;
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -372,7 +389,7 @@ test_destroy_self_releases_after_callback (void)
         SelfDestroy self = { 0 };
 
         self.notifier = relay_notifier_new (callbacks[c], &self, self_destroy_free);
-        relay_notifier_set_repeating (self.notifier, repeating);
+        notifier_set_keep (self.notifier, repeating);
         g_assert_true (relay_notifier_trigger (self.notifier));
         drain (NULL);
 
@@ -419,9 +436,10 @@ typedef struct
   int            start;          /* atomic: go */
 } Burst;
 
-static void
-burst_call (guint    n_triggers,
-            gpointer user_data)
+static gboolean
+burst_call (RelayNotifier *notifier,
+            guint          n_triggers,
+            gpointer       user_data)
 {
   Burst *burst = user_data;
 
@@ -431,6 +449,8 @@ burst_call (guint    n_triggers,
   burst->covered += n_triggers;
   if (g_atomic_int_get (&burst->workers_done) == N_THREADS)
     burst->calls_after_last++;
+
+  return notifier_keep (notifier);
 }
 
 static gpointer
@@ -456,7 +476,7 @@ test_many_threads (void)
 
   burst.owner = g_thread_self ();
   burst.notifier = relay_notifier_new (burst_call, &burst, NULL);
-  relay_notifier_set_repeating (burst.notifier, TRUE);
+  notifier_set_keep (burst.notifier, TRUE);
 
   for (int i = 0; i < N_THREADS; i++)
     threads[i] = g_thread_new ("trigger", burst_worker, &burst);
@@ -495,15 +515,18 @@ typedef struct
   gboolean       unref_only;
 } Race;
 
-static void
-race_call (guint    n_triggers,
-           gpointer user_data)
+static gboolean
+race_call (RelayNotifier *notifier,
+           guint          n_triggers,
+           gpointer       user_data)
 {
   Race *race = user_data;
 
   if (g_atomic_int_get (&race->destroyed))
     g_atomic_int_inc (&race->late_calls);
   race->calls++;
+
+  return notifier_keep (notifier);
 }
 
 static void
@@ -549,7 +572,7 @@ run_race (gboolean unref_only)
 
   race.unref_only = unref_only;
   notifier = relay_notifier_new_for_context (context, race_call, &race, race_free);
-  relay_notifier_set_repeating (notifier, TRUE);
+  notifier_set_keep (notifier, TRUE);
   race.notifier = g_object_ref (notifier);
 
   trigger = g_thread_new ("trigger", race_trigger, &race);
@@ -612,9 +635,10 @@ typedef struct
   int            timed_out;       /* atomic */
 } PingPong;
 
-static void
-pong_on_main (guint    n_triggers,
-              gpointer user_data)
+static gboolean
+pong_on_main (RelayNotifier *notifier,
+              guint          n_triggers,
+              gpointer       user_data)
 {
   PingPong *pp = user_data;
 
@@ -622,11 +646,14 @@ pong_on_main (guint    n_triggers,
     pp->wrong_thread = TRUE;
   pp->main_seen += n_triggers;
   relay_notifier_trigger (pp->to_worker);
+
+  return notifier_keep (notifier);
 }
 
-static void
-ping_on_worker (guint    n_triggers,
-                gpointer user_data)
+static gboolean
+ping_on_worker (RelayNotifier *notifier,
+                guint          n_triggers,
+                gpointer       user_data)
 {
   PingPong *pp = user_data;
 
@@ -636,6 +663,8 @@ ping_on_worker (guint    n_triggers,
   g_atomic_int_inc (&pp->round_trips);
   if (pp->worker_seen < N_ROUND_TRIPS)
     relay_notifier_trigger (pp->to_main);
+
+  return notifier_keep (notifier);
 }
 
 /* A lost wake-up leaves both sides blocked in poll, and no round trip ends:
@@ -673,8 +702,8 @@ test_ping_pong (void)
   pp.worker_context = g_main_context_new ();
   pp.to_main = relay_notifier_new_for_context (pp.main_context, pong_on_main, &pp, NULL);
   pp.to_worker = relay_notifier_new_for_context (pp.worker_context, ping_on_worker, &pp, NULL);
-  relay_notifier_set_repeating (pp.to_main, TRUE);
-  relay_notifier_set_repeating (pp.to_worker, TRUE);
+  notifier_set_keep (pp.to_main, TRUE);
+  notifier_set_keep (pp.to_worker, TRUE);
   watchdog_start (&watchdog, &pp.round_trips, "ping-pong: a wake-up was lost",
                   ping_pong_stalled, &pp);
 
@@ -713,15 +742,18 @@ typedef struct
   int           ready;
 } OwnThread;
 
-static void
-own_thread_call (guint    n_triggers,
-                 gpointer user_data)
+static gboolean
+own_thread_call (RelayNotifier *notifier,
+                 guint          n_triggers,
+                 gpointer       user_data)
 {
   OwnThread *own = user_data;
 
   own->callback_thread = g_thread_self ();
   own->covered += n_triggers;
   g_main_loop_quit (own->loop);
+
+  return notifier_keep (notifier);
 }
 
 static gpointer
@@ -763,8 +795,12 @@ test_other_context (void)
   g_main_context_unref (own.context);
 }
 
-/* --- the context goes away before the notifier fires ----------------------- */
+/* --- the last references go before the notifier fires -------------------- */
 
+/* A triggered notifier whose last reference and whose context's other
+ * references are dropped before it fires keeps itself and its context alive
+ * for the pending trigger, as a GTask keeps its context: iterating the
+ * context delivers it, then both go. An untriggered one goes at once. */
 static void
 test_context_finalized (void)
 {
@@ -772,9 +808,21 @@ test_context_finalized (void)
   GMainContext *context = g_main_context_new ();
   RelayNotifier *notifier = relay_notifier_new_for_context (context, count_call, &counts, count_free);
 
-  g_main_context_unref (context);             /* the notifier still holds it */
   g_assert_true (relay_notifier_trigger (notifier));
-  g_object_unref (notifier);                   /* last ref: context and data go */
+  g_object_unref (notifier);                   /* the pending trigger holds it */
+  g_assert_cmpint (counts.calls, ==, 0);
+  g_assert_cmpint (counts.freed, ==, 0);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpint (counts.calls, ==, 1);
+  g_assert_cmpint (counts.freed, ==, 1);
+  g_main_context_unref (context);
+
+  counts = (Counts) { 0 };
+  context = g_main_context_new ();
+  notifier = relay_notifier_new_for_context (context, count_call, &counts, count_free);
+  g_main_context_unref (context);              /* the notifier still holds it */
+  g_object_unref (notifier);                   /* last ref, nothing pending: all go */
   g_assert_cmpint (counts.calls, ==, 0);
   g_assert_cmpint (counts.freed, ==, 1);
 }

@@ -35,7 +35,7 @@ add_job (RelayJob *job,
   if (work->fail)
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add");
   else
-    relay_job_return_int (job, 4 + 5);
+    relay_job_return_int64 (job, 4 + 5);
 }
 
 static RelayPromise *
@@ -55,7 +55,7 @@ got_val (RelayPromise *promise,
 {
   Work *work = data;
 
-  work->value = relay_promise_get_int (promise);
+  work->value = relay_promise_get_int64 (promise);
   work->handler_thread = g_thread_self ();
   g_string_append_printf (work->log, "got val: %d\n", work->value);
   return NULL;
@@ -83,14 +83,14 @@ run_work_example (gboolean fail)
   work.log = g_string_new (NULL);
   work.fail = fail;
   test_event_init (&work.ticked);
-  job = relay_run_in_thread (add_job, &work, NULL);
+  job = relay_run_in_thread (NULL, add_job, &work, NULL);
   shown = relay_promise_then (job, got_val, &work, NULL);
   caught = relay_promise_catch (shown, got_err, &work, NULL);
 
   wait_settled (caught);
 
   /* the delay fired on the loop while the job was still working */
-  g_assert_cmpint (relay_promise_get_state (ticked), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (ticked), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_assert_true (work.handler_thread == main_thread);
   g_assert_true (work.job_thread != main_thread);
   if (fail)
@@ -135,7 +135,7 @@ three_values (RelayJob *job,
 static void
 test_multiple_values (void)
 {
-  g_autoptr(RelayPromise) p = relay_run_in_thread (three_values, NULL, NULL);
+  g_autoptr(RelayPromise) p = relay_run_in_thread (NULL, three_values, NULL, NULL);
 
   wait_settled (p);
   g_assert_cmpuint (relay_promise_get_n_values (p), ==, 3);
@@ -174,7 +174,7 @@ many_job (RelayJob *job,
   g_hash_table_add (many->threads, g_thread_self ());
   g_mutex_unlock (&many->lock);
 
-  relay_job_return_int (job, 1);
+  relay_job_return_int64 (job, 1);
   g_atomic_int_add (&many->running, -1);
 }
 
@@ -186,7 +186,7 @@ many_handler (RelayPromise *promise,
 
   if (g_thread_self () != main_thread)
     many->wrong_thread = TRUE;
-  many->handled += relay_promise_get_int (promise);
+  many->handled += relay_promise_get_int64 (promise);
   return NULL;
 }
 
@@ -204,7 +204,7 @@ test_many_jobs (void)
 
   for (int i = 0; i < N_JOBS; i++)
     {
-      RelayPromise *job = relay_pool_run (pool, many_job, &many, NULL);
+      RelayPromise *job = relay_pool_run (pool, NULL, many_job, &many, NULL);
       g_ptr_array_add (promises, relay_promise_then (job, many_handler, &many, NULL));
       g_object_unref (job);
     }
@@ -212,7 +212,7 @@ test_many_jobs (void)
   all = relay_promise_all ((RelayPromise **) promises->pdata, promises->len);
   wait_settled (all);
 
-  g_assert_cmpint (relay_promise_get_state (all), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (all), ==, RELAY_PROMISE_STATE_FULFILLED);
   g_assert_cmpint (many.handled, ==, N_JOBS);
   g_assert_false (many.wrong_thread);
   g_assert_cmpuint (g_hash_table_size (many.threads), <=, 4);
@@ -270,7 +270,7 @@ barrier_job (RelayJob *job,
       g_usleep (100);
     }
 
-  relay_job_return_int (job, met);
+  relay_job_return_int64 (job, met);
 }
 
 static void
@@ -281,13 +281,13 @@ run_barrier_round (RelayPool *pool,
   g_autoptr(RelayPromise) all = NULL;
 
   for (guint i = 0; i < N_PARALLEL; i++)
-    jobs[i] = relay_pool_run (pool, barrier_job, barrier, NULL);
+    jobs[i] = relay_pool_run (pool, NULL, barrier_job, barrier, NULL);
   all = relay_promise_all (jobs, N_PARALLEL);
   wait_settled (all);
 
   for (guint i = 0; i < N_PARALLEL; i++)
     {
-      g_assert_cmpint (relay_promise_get_int (jobs[i]), ==, TRUE);
+      g_assert_cmpint (relay_promise_get_int64 (jobs[i]), ==, TRUE);
       g_object_unref (jobs[i]);
     }
 }
@@ -332,7 +332,7 @@ ordered_job (RelayJob *job,
   OrderedJob *item = data;
 
   item->ordered->order[item->ordered->n++] = item->index;
-  relay_job_return_int (job, 0);
+  relay_job_return_int64 (job, 0);
 }
 
 static void
@@ -349,7 +349,7 @@ test_fifo (void)
 
       item->ordered = &ordered;
       item->index = i;
-      g_ptr_array_add (promises, relay_pool_run (pool, ordered_job, item, g_free));
+      g_ptr_array_add (promises, relay_pool_run (pool, NULL, ordered_job, item, g_free));
     }
   all = relay_promise_all ((RelayPromise **) promises->pdata, promises->len);
   wait_settled (all);
@@ -383,7 +383,7 @@ counted_job (RelayJob *job,
   int *runs = data;
 
   g_atomic_int_inc (runs);
-  relay_job_return_int (job, 7);
+  relay_job_return_int64 (job, 7);
 }
 
 static gpointer
@@ -394,7 +394,7 @@ submitter_thread (gpointer data)
   GPtrArray *promises = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < N_PER_SUBMITTER; i++)
-    g_ptr_array_add (promises, relay_pool_run (submitted->pool, counted_job,
+    g_ptr_array_add (promises, relay_pool_run (submitted->pool, NULL, counted_job,
                                                &submitted->runs[submitter->first + i], NULL));
 
   /* No main loop here: the promises settle on the workers all the same. */
@@ -402,7 +402,7 @@ submitter_thread (gpointer data)
     {
       while (relay_promise_is_pending (promises->pdata[i]))
         g_usleep (100);
-      g_assert_cmpint (relay_promise_get_int (promises->pdata[i]), ==, 7);
+      g_assert_cmpint (relay_promise_get_int64 (promises->pdata[i]), ==, 7);
     }
   g_ptr_array_unref (promises);
 
@@ -473,7 +473,7 @@ holds_pool_job (RelayJob *job,
   /* By then the next job is queued, and this job's data holds the only
    * reference to the pool. */
   test_event_wait (&last_ref->dropped, "the test thread never dropped its reference to the pool");
-  relay_job_return_int (job, 5);
+  relay_job_return_int64 (job, 5);
 }
 
 static void
@@ -488,7 +488,7 @@ static void
 plain_job (RelayJob *job,
            gpointer  data)
 {
-  relay_job_return_int (job, 6);
+  relay_job_return_int64 (job, 6);
 }
 
 static void
@@ -507,15 +507,15 @@ test_last_ref_in_job (void)
    * which cannot wait for itself; no critical, nothing leaked. */
   last_ref.pool = g_object_ref (pool);
   test_event_init (&last_ref.dropped);
-  holder = relay_pool_run (pool, holds_pool_job, &last_ref, last_ref_free);
-  queued = relay_pool_run (pool, plain_job, NULL, NULL);
+  holder = relay_pool_run (pool, NULL, holds_pool_job, &last_ref, last_ref_free);
+  queued = relay_pool_run (pool, NULL, plain_job, NULL, NULL);
   g_object_unref (pool);
   test_event_set (&last_ref.dropped);
 
   wait_settled (holder);
   wait_settled (queued);
-  g_assert_cmpint (relay_promise_get_int (holder), ==, 5);
-  g_assert_cmpint (relay_promise_get_state (queued), ==, RELAY_PROMISE_REJECTED);
+  g_assert_cmpint (relay_promise_get_int64 (holder), ==, 5);
+  g_assert_cmpint (relay_promise_get_state (queued), ==, RELAY_PROMISE_STATE_REJECTED);
   g_assert_error (relay_promise_get_error (queued), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   /* The worker exits on its own (and no longer touches @last_ref then). */
@@ -551,7 +551,7 @@ static void
 test_progress (void)
 {
   ProgressSeen progress;
-  g_autoptr(RelayPromise) p = relay_run_in_thread (progress_job, NULL, NULL);
+  g_autoptr(RelayPromise) p = relay_run_in_thread (NULL, progress_job, NULL, NULL);
   int handled = FALSE;
 
   progress_seen_watch (&progress, p);
@@ -651,8 +651,8 @@ test_cancel_before_start (void)
 {
   g_autoptr(RelayPool) pool = relay_pool_new (1);
   Cancel cancel = { 0 };
-  g_autoptr(RelayPromise) blocker = relay_pool_run (pool, blocker_job, &cancel, NULL);
-  g_autoptr(RelayPromise) queued = relay_pool_run (pool, never_started_job, &cancel, NULL);
+  g_autoptr(RelayPromise) blocker = relay_pool_run (pool, NULL, blocker_job, &cancel, NULL);
+  g_autoptr(RelayPromise) queued = relay_pool_run (pool, NULL, never_started_job, &cancel, NULL);
   g_autoptr(RelayPromise) seen = relay_promise_catch (queued, check_cancelled, NULL, NULL);
 
   while (g_atomic_int_get (&cancel.started) == 0)
@@ -664,7 +664,7 @@ test_cancel_before_start (void)
   wait_settled (seen);
   g_clear_object (&pool);     /* waits for the workers */
   g_assert_cmpint (g_atomic_int_get (&cancel.started), ==, 1);   /* never started */
-  g_assert_cmpint (relay_promise_get_state (seen), ==, RELAY_PROMISE_FULFILLED);
+  g_assert_cmpint (relay_promise_get_state (seen), ==, RELAY_PROMISE_STATE_FULFILLED);
 }
 
 static void
@@ -677,7 +677,7 @@ test_cancel_running (void)
   /* Nobody joins the default pool's workers: the job's data must outlive the
    * job, so the test waits until the pool released it. */
   test_event_init (&cancel.released);
-  job = relay_run_in_thread (long_job, &cancel, cancel_released);
+  job = relay_run_in_thread (NULL, long_job, &cancel, cancel_released);
   seen = relay_promise_catch (job, check_cancelled, NULL, NULL);
 
   while (g_atomic_int_get (&cancel.iterations) < 5)
@@ -709,7 +709,7 @@ forgetful_job (RelayJob *job,
 static void
 test_no_result (void)
 {
-  g_autoptr(RelayPromise) p = relay_run_in_thread (forgetful_job, NULL, NULL);
+  g_autoptr(RelayPromise) p = relay_run_in_thread (NULL, forgetful_job, NULL, NULL);
 
   relay_promise_then_values (p, NULL, NULL, NULL, NULL, NULL, NULL);
   wait_settled (p);
@@ -721,9 +721,9 @@ static void
 twice_job (RelayJob *job,
            gpointer  data)
 {
-  relay_job_return_int (job, 1);
+  relay_job_return_int64 (job, 1);
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*already returned*");
-  relay_job_return_int (job, 2);
+  relay_job_return_int64 (job, 2);
   g_test_assert_expected_messages ();
 }
 
@@ -731,10 +731,10 @@ static void
 test_return_twice (void)
 {
   g_autoptr(RelayPool) pool = relay_pool_new (1);
-  g_autoptr(RelayPromise) p = relay_pool_run (pool, twice_job, NULL, NULL);
+  g_autoptr(RelayPromise) p = relay_pool_run (pool, NULL, twice_job, NULL, NULL);
 
   wait_settled (p);
-  g_assert_cmpint (relay_promise_get_int (p), ==, 1);
+  g_assert_cmpint (relay_promise_get_int64 (p), ==, 1);
 }
 
 /* --- shutdown ----------------------------------------------------------------- */
@@ -756,9 +756,9 @@ test_shutdown (void)
 
   data_freed = 0;
   for (int i = 0; i < 2; i++)
-    running[i] = relay_pool_run (pool, blocker_job, &cancel, count_free);
+    running[i] = relay_pool_run (pool, NULL, blocker_job, &cancel, count_free);
   for (int i = 0; i < 5; i++)
-    queued[i] = relay_pool_run (pool, never_started_job, &cancel, count_free);
+    queued[i] = relay_pool_run (pool, NULL, never_started_job, &cancel, count_free);
 
   while (g_atomic_int_get (&cancel.started) < 2)
     g_usleep (1000);
@@ -773,7 +773,7 @@ test_shutdown (void)
 
   for (int i = 0; i < 2; i++)
     {
-      g_assert_cmpint (relay_promise_get_state (running[i]), ==, RELAY_PROMISE_FULFILLED);
+      g_assert_cmpint (relay_promise_get_state (running[i]), ==, RELAY_PROMISE_STATE_FULFILLED);
       g_object_unref (running[i]);
     }
   for (int i = 0; i < 5; i++)
@@ -785,7 +785,7 @@ test_shutdown (void)
   g_assert_cmpint (g_atomic_int_get (&cancel.started), ==, 2);
   g_assert_cmpint (g_atomic_int_get (&data_freed), ==, 7);   /* every job's data, once */
 
-  late = relay_pool_run (pool, never_started_job, &cancel, NULL);
+  late = relay_pool_run (pool, NULL, never_started_job, &cancel, NULL);
   g_assert_error ((GError *) relay_promise_get_error (late), G_IO_ERROR, G_IO_ERROR_CLOSED);
   relay_promise_then_values (late, NULL, NULL, NULL, NULL, NULL, NULL);
   g_object_unref (late);
@@ -810,7 +810,7 @@ slow_job (RelayJob *job,
 {
   g_usleep (20 * 1000);
   relay_job_set_progress (job, 0.5, "halfway");
-  relay_job_return_int (job, 1);
+  relay_job_return_int64 (job, 1);
 }
 
 static void
@@ -823,7 +823,7 @@ test_context_freed_in_flight (void)
   g_main_context_push_thread_default (context);
   for (int i = 0; i < 6; i++)
     {
-      RelayPromise *job = relay_pool_run (pool, slow_job, NULL, NULL);
+      RelayPromise *job = relay_pool_run (pool, NULL, slow_job, NULL, NULL);
       RelayPromise *then = relay_promise_then (job, must_not_run, &ran, NULL);
       g_object_unref (then);
       g_object_unref (job);
@@ -841,7 +841,7 @@ static void
 inner_job (RelayJob *job,
            gpointer  data)
 {
-  relay_job_return_int (job, 5);
+  relay_job_return_int64 (job, 5);
 }
 
 static void
@@ -849,11 +849,11 @@ outer_job (RelayJob *job,
            gpointer  pool)
 {
   /* The only thread of the pool waits for a job queued behind it. */
-  g_autoptr(RelayPromise) inner = relay_pool_run (pool, inner_job, NULL, NULL);
+  g_autoptr(RelayPromise) inner = relay_pool_run (pool, NULL, inner_job, NULL, NULL);
   g_autoptr(GError) error = NULL;
 
   if (relay_job_wait (job, inner, &error))
-    relay_job_return_int (job, relay_promise_get_int (inner) * 2);
+    relay_job_return_int64 (job, relay_promise_get_int64 (inner) * 2);
   else
     relay_job_return_error (job, g_steal_pointer (&error));
 }
@@ -862,25 +862,25 @@ static void
 test_no_deadlock (void)
 {
   g_autoptr(RelayPool) pool = relay_pool_new (1);
-  g_autoptr(RelayPromise) outer = relay_pool_run (pool, outer_job, pool, NULL);
+  g_autoptr(RelayPromise) outer = relay_pool_run (pool, NULL, outer_job, pool, NULL);
 
   wait_settled (outer);
-  g_assert_cmpint (relay_promise_get_int (outer), ==, 10);
+  g_assert_cmpint (relay_promise_get_int64 (outer), ==, 10);
 }
 
 static void
 test_misuse (void)
 {
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
-  g_assert_null (relay_run_in_thread (NULL, NULL, NULL));
+  g_assert_null (relay_run_in_thread (NULL, NULL, NULL, NULL));
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_POOL*");
-  g_assert_null (relay_pool_run (NULL, inner_job, NULL, NULL));
+  g_assert_null (relay_pool_run (NULL, NULL, inner_job, NULL, NULL));
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("Relay", G_LOG_LEVEL_CRITICAL, "*RELAY_IS_JOB*");
-  relay_job_return_int (NULL, 1);
+  relay_job_return_int64 (NULL, 1);
   g_test_assert_expected_messages ();
 
   g_assert_true (relay_pool_get_default () == relay_pool_get_default ());
@@ -909,7 +909,7 @@ gated_job (RelayJob *job,
   g_mutex_unlock (&gate->lock);
 
   g_atomic_int_set (&gate->done, TRUE);
-  relay_job_return_int (job, 1);
+  relay_job_return_int64 (job, 1);
 }
 
 static Gate *shutdown_gate;
@@ -928,7 +928,7 @@ test_concurrent_shutdown (void)
 {
   Gate gate = { .open = FALSE };
   RelayPool *pool = relay_pool_new (1);
-  g_autoptr(RelayPromise) job = relay_pool_run (pool, gated_job, &gate, NULL);
+  g_autoptr(RelayPromise) job = relay_pool_run (pool, NULL, gated_job, &gate, NULL);
   GThread *first, *second;
 
   g_mutex_init (&gate.lock);
@@ -953,7 +953,7 @@ test_concurrent_shutdown (void)
   g_assert_true (GPOINTER_TO_INT (g_thread_join (second)));
 
   wait_settled (job);
-  g_assert_cmpint (relay_promise_get_int (job), ==, 1);
+  g_assert_cmpint (relay_promise_get_int64 (job), ==, 1);
   g_object_unref (pool);
   g_mutex_clear (&gate.lock);
   g_cond_clear (&gate.cond);
@@ -965,7 +965,7 @@ static void
 quick_job (RelayJob *job,
            gpointer  data)
 {
-  relay_job_return_int (job, GPOINTER_TO_INT (data));
+  relay_job_return_int64 (job, GPOINTER_TO_INT (data));
 }
 
 /* The pool grows on demand up to max-threads, and threads with nothing to do
@@ -984,12 +984,12 @@ test_idle_threads_retire (void)
   g_assert_cmpuint (timeout, ==, 1);
 
   for (int i = 0; i < 8; i++)
-    jobs[i] = relay_pool_run (pool, quick_job, GINT_TO_POINTER (i), NULL);
+    jobs[i] = relay_pool_run (pool, NULL, quick_job, GINT_TO_POINTER (i), NULL);
   g_assert_cmpuint (relay_pool_get_n_threads (pool), <=, 2);
   for (int i = 0; i < 8; i++)
     {
       wait_settled (jobs[i]);
-      g_assert_cmpint (relay_promise_get_int (jobs[i]), ==, i);
+      g_assert_cmpint (relay_promise_get_int64 (jobs[i]), ==, i);
       g_object_unref (jobs[i]);
     }
 
@@ -997,9 +997,9 @@ test_idle_threads_retire (void)
   while (relay_pool_get_n_threads (pool) > 0)
     g_usleep (1000);
 
-  jobs[0] = relay_pool_run (pool, quick_job, GINT_TO_POINTER (42), NULL);
+  jobs[0] = relay_pool_run (pool, NULL, quick_job, GINT_TO_POINTER (42), NULL);
   wait_settled (jobs[0]);
-  g_assert_cmpint (relay_promise_get_int (jobs[0]), ==, 42);
+  g_assert_cmpint (relay_promise_get_int64 (jobs[0]), ==, 42);
   g_object_unref (jobs[0]);
 }
 
@@ -1016,17 +1016,17 @@ static void
 nice_job (RelayJob *job,
           gpointer  data)
 {
-  relay_job_return_int (job, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));
+  relay_job_return_int64 (job, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));
 }
 
 static int
 worker_nice (RelayPool *pool)
 {
-  g_autoptr(RelayPromise) promise = relay_pool_run (pool, nice_job, NULL, NULL);
+  g_autoptr(RelayPromise) promise = relay_pool_run (pool, NULL, nice_job, NULL, NULL);
 
   wait_settled (promise);
-  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_FULFILLED);
-  return relay_promise_get_int (promise);
+  g_assert_cmpint (relay_promise_get_state (promise), ==, RELAY_PROMISE_STATE_FULFILLED);
+  return relay_promise_get_int64 (promise);
 }
 
 static void

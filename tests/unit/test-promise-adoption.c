@@ -47,7 +47,7 @@ run_nested (gboolean forwards)
     {
       guint i = forwards ? k : N_NESTED + 1 - k;
 
-      relay_promise_resolve_int (triggers[i], (int) i);
+      relay_promise_resolve_int64 (triggers[i], (int) i);
       drain (NULL);             /* level i now adopts level i-1 */
     }
   steps = _relay_promise_get_n_cycle_steps () - steps_before;
@@ -55,9 +55,9 @@ run_nested (gboolean forwards)
                   N_NESTED, forwards ? "inner first" : "outer first", steps);
   g_assert_cmpuint (steps, <=, 8 * N_NESTED);
 
-  relay_promise_resolve_int (levels[0], 42);
+  relay_promise_resolve_int64 (levels[0], 42);
   drain (NULL);
-  g_assert_cmpint (relay_promise_get_int (levels[N_NESTED]), ==, 42);
+  g_assert_cmpint (relay_promise_get_int64 (levels[N_NESTED]), ==, 42);
 
   for (guint i = 1; i <= N_NESTED; i++)
     g_object_unref (triggers[i]);
@@ -120,7 +120,7 @@ test_long_cycle_found (void)
     }
   handled = relay_promise_catch (chain_end, ignore, NULL, NULL);
 
-  relay_promise_resolve_int (trigger, 1);
+  relay_promise_resolve_int64 (trigger, 1);
   drain (NULL);
   g_assert_error ((GError *) relay_promise_get_error (derived), RELAY_ERROR, RELAY_ERROR_CYCLE);
   g_assert_error ((GError *) relay_promise_get_error (chain_end), RELAY_ERROR, RELAY_ERROR_CYCLE);

@@ -33,7 +33,7 @@ failed.reject_literal(Gio.io_error_quark(), Gio.IOErrorEnum.FAILED, 'boom');
 
 Relay.Promise.all_settled([all, recovered]).then(() => {
     const inputs = all.get_n_values();
-    const sum = all.get_value(0).get_value(0);   // input 0 is a Relay.Promise
+    const sum = all.get_value(0);                // input 0's value
     print('all:', inputs, 'inputs, sum =', sum);
     ok = sum === 5;
     loop.quit();

@@ -15,7 +15,7 @@ result = None
 
 
 # [notifier]
-def job_finished(n_triggers):
+def job_finished(notifier, n_triggers):
     assert threading.current_thread() is main_thread
     print('Job finished!', result)
     loop.quit()

@@ -8,17 +8,17 @@
 
 int main () {
     var loop = new MainLoop ();
-    int result = 0;
+    int64 result = 0;
 
     // [work]
-    var work = Relay.run_in_thread ((job) => {
+    var work = Relay.run_in_thread (null, (job) => {
         Thread.usleep (100000);            // on a worker thread
-        job.return_int (4 + 5);
+        job.return_int64 (4 + 5);
     });
 
     var shown = work.then ((promise) => {  // on the main thread
-        result = promise.get_int ();
-        print ("got val: %d\n", result);
+        result = promise.get_int64 ();
+        print ("got val: %s\n", result.to_string ());
         return null;                       // pass the value on
     });
 

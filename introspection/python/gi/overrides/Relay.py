@@ -280,7 +280,7 @@ class Pool(Relay.Pool):
         value (see the module docs); an exception rejects the promise. Returns
         the promise, which belongs to the calling thread's main context.
         """
-        return Relay.Pool.run(self, _job_func(func, args, kwargs))
+        return Relay.Pool.run(self, None, _job_func(func, args, kwargs))
 
 
 Pool = override(Pool)
