@@ -97,6 +97,52 @@ typedef void (*RelayValueFunc) (const GValue *value,
 typedef void (*RelayErrorFunc) (const GError *error,
                                 gpointer      user_data);
 
+/**
+ * RelayMapFlags:
+ * @RELAY_MAP_FLAGS_NONE: the first rejection rejects the map and cancels the
+ *   rest
+ * @RELAY_MAP_SETTLE_ALL: every item runs whatever happens to the others; the
+ *   map is fulfilled with the settled promises
+ *
+ * How [func@Relay.Promise.map] treats a rejection.
+ */
+typedef enum /*< flags >*/ {
+  RELAY_MAP_FLAGS_NONE = 0,
+  RELAY_MAP_SETTLE_ALL = 1 << 0,
+} RelayMapFlags;
+
+/**
+ * RelayMapFunc:
+ * @item: the item
+ * @index: its index in the items given to [func@Relay.Promise.map]
+ * @user_data: the data passed to [func@Relay.Promise.map]
+ *
+ * Starts the work for one item of [func@Relay.Promise.map], on the map's
+ * context.
+ *
+ * Returns: (transfer full) (nullable): a promise for the item's result, or
+ *   %NULL for one fulfilled with no values
+ */
+typedef RelayPromise *(*RelayMapFunc) (const GValue *item,
+                                       guint         index,
+                                       gpointer      user_data);
+
+/**
+ * RelayReduceFunc:
+ * @accumulator: the settled accumulator so far
+ * @item: the settled next input
+ * @user_data: the data passed to [func@Relay.Promise.reduce]
+ *
+ * Folds one input into the accumulator of [func@Relay.Promise.reduce], on the
+ * reduction's context.
+ *
+ * Returns: (transfer full) (nullable): a promise for the next accumulator, or
+ *   %NULL for one fulfilled with no values
+ */
+typedef RelayPromise *(*RelayReduceFunc) (RelayPromise *accumulator,
+                                          RelayPromise *item,
+                                          gpointer      user_data);
+
 /* Construction */
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_new                 (void);
@@ -261,6 +307,22 @@ RelayPromise      *relay_promise_any                 (RelayPromise       **promi
 RELAY_AVAILABLE_IN_1_0
 RelayPromise      *relay_promise_race                (RelayPromise       **promises,
                                                       guint                n_promises) G_GNUC_WARN_UNUSED_RESULT;
+
+RELAY_AVAILABLE_IN_1_0
+RelayPromise      *relay_promise_map                 (const GValue        *items,
+                                                      guint                n_items,
+                                                      guint                max_in_flight,
+                                                      RelayMapFlags        flags,
+                                                      RelayMapFunc         func,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayPromise      *relay_promise_reduce              (RelayPromise       **promises,
+                                                      guint                n_promises,
+                                                      const GValue        *initial,
+                                                      RelayReduceFunc      func,
+                                                      gpointer             user_data,
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Dispatch */
 RELAY_AVAILABLE_IN_1_0

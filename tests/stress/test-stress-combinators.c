@@ -8,6 +8,11 @@
  * by a pattern that varies by round). The results must be exactly what the
  * pattern implies, and under ThreadSanitizer the combinators' shared state
  * must show no data race.
+ *
+ * The map scene runs relay_promise_map() on the main thread over 8 inputs
+ * that 8 threads settle while a ninth cancels the map's result, and the main
+ * thread dispatches the map's pump at the same time: the outcome must be one
+ * the pattern allows, and every input the map started must be released.
  */
 #include <relay/relay.h>
 
@@ -115,6 +120,127 @@ test_inputs_settle_on_8_threads (void)
     }
 }
 
+typedef struct
+{
+  Round  round;
+  RelayPromise *result;
+  int    calls;        /* main thread only */
+  gboolean cancel;
+} MapRound;
+
+static void
+ignore_error (const GError *error,
+              gpointer      data)
+{
+}
+
+static RelayPromise *
+map_input (const GValue *item,
+           guint         index,
+           gpointer      data)
+{
+  MapRound *map = data;
+
+  map->calls++;
+  return g_object_ref (map->round.inputs[g_value_get_uint (item)]);
+}
+
+static gpointer
+map_canceller (gpointer data)
+{
+  MapRound *map = data;
+
+  pthread_barrier_wait (&map->round.start);
+  relay_promise_cancel (map->result);
+  return NULL;
+}
+
+static void
+test_map_settle_and_cancel_on_9_threads (void)
+{
+  guint n_rounds = stress_count (3000, 30);
+  GValue items[N_INPUTS] = { G_VALUE_INIT, };
+
+  for (int i = 0; i < N_INPUTS; i++)
+    {
+      g_value_init (&items[i], G_TYPE_UINT);
+      g_value_set_uint (&items[i], i);
+    }
+
+  for (guint r = 0; r < n_rounds; r++)
+    {
+      MapRound map = { .round.rejected_mask = r % 3 == 0 ? 0 : (1u << (r % N_INPUTS)),
+                       .cancel = (r / 3) % 2 == 1 };
+      RelayPromise *handled;
+      GThread *threads[N_INPUTS + 1];
+      int n_threads = N_INPUTS + (map.cancel ? 1 : 0);
+      const GError *error;
+
+      for (int i = 0; i < N_INPUTS; i++)
+        {
+          /* Items after a rejection never start, so the map never sees
+           * their promises: this test made them, it handles them. */
+          map.round.inputs[i] = relay_promise_new ();
+          relay_promise_then_values (map.round.inputs[i], NULL, NULL, NULL, ignore_error, NULL, NULL);
+        }
+      map.result = relay_promise_map (items, N_INPUTS, 1 + r % 4, RELAY_MAP_FLAGS_NONE,
+                                      map_input, &map, NULL);
+      handled = relay_promise_catch (map.result, ignore, NULL, NULL);
+
+      pthread_barrier_init (&map.round.start, NULL, n_threads);
+      for (int i = 0; i < N_INPUTS; i++)
+        threads[i] = g_thread_new ("settler", settler, &map.round);
+      if (map.cancel)
+        threads[N_INPUTS] = g_thread_new ("canceller", map_canceller, &map);
+
+      /* The pump runs here while the inputs settle and the result is
+       * cancelled on the other threads. */
+      while (relay_promise_is_pending (map.result))
+        g_main_context_iteration (NULL, TRUE);
+      for (int i = 0; i < n_threads; i++)
+        g_thread_join (threads[i]);
+      pthread_barrier_destroy (&map.round.start);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+
+      g_assert_cmpint (map.calls, <=, N_INPUTS);
+      error = relay_promise_get_error (map.result);
+      if (error == NULL)
+        {
+          /* Only possible if nothing was rejected (a cancel that came too
+           * late is a no-op). */
+          g_assert_cmpuint (map.round.rejected_mask, ==, 0);
+          g_assert_cmpint (map.calls, ==, N_INPUTS);
+          g_assert_cmpuint (relay_promise_get_n_values (map.result), ==, N_INPUTS);
+          for (int i = 0; i < N_INPUTS; i++)
+            g_assert_cmpint (g_value_get_int64 (relay_promise_get_value (map.result, i)), ==, i);
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* The result's cancel, or an input the map cancelled after a
+           * rejection lost the race to settle first: never without either. */
+          g_assert_true (map.cancel || map.round.rejected_mask != 0);
+        }
+      else
+        {
+          g_assert_error ((GError *) error, G_IO_ERROR, G_IO_ERROR_FAILED);
+          g_assert_cmpuint (map.round.rejected_mask, !=, 0);
+        }
+
+      g_object_unref (handled);
+      g_object_unref (map.result);
+      for (int i = 0; i < N_INPUTS; i++)
+        {
+          /* The map let go of every input it started. */
+          g_assert_cmpuint (G_OBJECT (map.round.inputs[i])->ref_count, ==, 1);
+          g_object_unref (map.round.inputs[i]);
+        }
+    }
+
+  for (int i = 0; i < N_INPUTS; i++)
+    g_value_unset (&items[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -122,6 +248,9 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/stress/combinators/inputs-settle-on-8-threads", test_inputs_settle_on_8_threads);
+
+  g_test_add_func ("/stress/combinators/map-settle-and-cancel-on-9-threads",
+                   test_map_settle_and_cancel_on_9_threads);
 
   return g_test_run ();
 }
