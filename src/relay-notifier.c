@@ -67,7 +67,8 @@
  *
  * ## Single-shot and repeating
  *
- * A new notifier is single-shot, as in cl-async: it fires once, then releases its
+ * A new notifier is single-shot, like a source whose callback returns
+ * %G_SOURCE_REMOVE: it fires once, then releases its
  * user data and leaves the context; later triggers return %FALSE. Set
  * [property@Relay.Notifier:repeating] to keep it armed: it fires again after each
  * dispatch until [method@Relay.Notifier.destroy].
