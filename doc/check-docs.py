@@ -15,6 +15,10 @@
 #    and every parameter and non-void return value, must carry a <doc> element.
 #    The class structs that G_DECLARE_FINAL_TYPE generates are exempt: they are
 #    not part of the API a reader needs.
+# 3. Architecture (always): the table "Which file owns what" in
+#    doc/guide/architecture.md has a row for every file in src/, and none for a
+#    file that is gone, so that adding, removing or renaming a source file
+#    cannot leave the page behind.
 #
 # Usage: check-docs.py --source-root DIR [--gir Relay-1.0.gir]
 
@@ -218,6 +222,24 @@ def check_gir(path):
     return n_symbols, problems
 
 
+# --------------------------------------------------------------------------
+# The architecture page
+# --------------------------------------------------------------------------
+
+def check_architecture(root):
+    page = root / 'doc' / 'guide' / 'architecture.md'
+    if not page.exists():
+        return 0, [f'{page.relative_to(root)} is missing']
+    listed = set(re.findall(r'^\|\s*`(src/[^`]+)`\s*\|', page.read_text(encoding='utf-8'),
+                            flags=re.M))
+    actual = {f'src/{p.name}' for p in (root / 'src').iterdir() if p.is_file()}
+    where = page.relative_to(root)
+    problems = [f'{where}: the file table has no row for {f}' for f in sorted(actual - listed)]
+    problems += [f'{where}: the file table has a row for {f}, which does not exist'
+                 for f in sorted(listed - actual)]
+    return len(actual), problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--source-root', required=True, type=pathlib.Path)
@@ -228,6 +250,12 @@ def main():
 
     n, problems = check_sources(args.source_root)
     print(f'sources: {n} public symbols, {len(problems)} problems')
+    for p in problems:
+        print(f'  {p}')
+    failed |= bool(problems) or n == 0
+
+    n, problems = check_architecture(args.source_root)
+    print(f'architecture page: {n} source files, {len(problems)} problems')
     for p in problems:
         print(f'  {p}')
     failed |= bool(problems) or n == 0

@@ -244,8 +244,8 @@ relay_job_return_value (RelayJob     *self,
  * @values: (array length=n_values) (nullable): the values, copied
  * @n_values: how many
  *
- * Fulfils the job's promise with several values, like Common Lisp's
- * `(values ...)`; handlers read them in order. Call once, from the job function.
+ * Fulfils the job's promise with several values, where a GTask returns one;
+ * handlers read them in order. Call once, from the job function.
  */
 void
 relay_job_return_values (RelayJob     *self,

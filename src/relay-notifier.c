@@ -497,9 +497,10 @@ relay_notifier_init (RelayNotifier *self)
  * @user_data: data for @func
  * @destroy: (nullable): releases @user_data, on the context's thread
  *
- * Creates a single-shot notifier on the calling thread's thread-default main
- * context (see [method@GLib.MainContext.push_thread_default]); @func runs on the
- * thread that iterates that context. Call from the thread that owns the context.
+ * Creates a notifier on the calling thread's thread-default main context (see
+ * [method@GLib.MainContext.push_thread_default]); @func runs on the thread that
+ * iterates that context, after each trigger until it returns
+ * %G_SOURCE_REMOVE. Call from the thread that owns the context.
  *
  * Returns: (transfer full): a new notifier
  */
@@ -521,7 +522,8 @@ relay_notifier_new (RelayNotifierFunc func,
  * @user_data: data for @func
  * @destroy: (nullable): releases @user_data, on @context's thread
  *
- * Creates a single-shot notifier on @context. Safe from any thread.
+ * Creates a notifier on @context; @func runs there after each trigger until it
+ * returns %G_SOURCE_REMOVE. Safe from any thread.
  *
  * Returns: (transfer full): a new notifier
  */
@@ -560,7 +562,7 @@ relay_notifier_new_for_context (GMainContext      *context,
  * the context.
  *
  * Returns: %TRUE if the callback will run for this trigger; %FALSE if the
- *   notifier was destroyed or, being single-shot, has already fired
+ *   notifier was destroyed or its callback returned %G_SOURCE_REMOVE
  */
 gboolean
 relay_notifier_trigger (RelayNotifier *self)
@@ -679,8 +681,9 @@ relay_notifier_destroy (RelayNotifier *self)
  * relay_notifier_is_destroyed:
  * @self: a notifier
  *
- * Whether [method@Relay.Notifier.destroy] was called. A single-shot notifier that
- * fired is not destroyed, but its trigger returns %FALSE. Any thread.
+ * Whether [method@Relay.Notifier.destroy] was called. A notifier whose callback
+ * returned %G_SOURCE_REMOVE is not destroyed, but its trigger returns %FALSE.
+ * Any thread.
  *
  * Returns: %TRUE after destroy
  */

@@ -7,8 +7,8 @@
  * RelayPool:
  *
  * A bounded set of worker threads that run functions in the background and
- * hand back a [class@Relay.Promise] for each result: cl-async's `work`, done
- * properly.
+ * hand back a [class@Relay.Promise] for each result, where
+ * g_task_run_in_thread() would call a callback.
  *
  * ```c
  * static void

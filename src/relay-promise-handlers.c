@@ -621,8 +621,7 @@ relay_promise_finally (RelayPromise     *self,
  * @destroy: (nullable): releases @user_data
  *
  * Like [method@Relay.Promise.catch], but only for errors of @domain (and @code);
- * other errors pass through to the returned promise untouched, like Blackbird's
- * `catcher` with a condition type. Any thread.
+ * other errors pass through to the returned promise untouched. Any thread.
  *
  * Returns: (transfer full): a new promise for the handler's outcome
  */

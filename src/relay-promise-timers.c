@@ -25,8 +25,8 @@ delay_elapsed (gpointer user_data)
  * @milliseconds: how long to wait
  *
  * Creates a promise that is fulfilled, with no values, once @milliseconds have
- * passed on the calling thread's thread-default main context (cl-async's
- * `with-delay`). The timer holds a reference to the promise until it fires.
+ * passed on the calling thread's thread-default main context (a g_timeout_add()
+ * as a promise). The timer holds a reference to the promise until it fires.
  *
  * Returns: (transfer full): a pending promise
  */

@@ -135,8 +135,8 @@ relay_promise_resolve (RelayPromise *self,
  * @values: (array length=n_values) (nullable): the values
  * @n_values: the number of values
  *
- * Fulfils @self with copies of @values, like Common Lisp's `(values ...)`. Any
- * thread.
+ * Fulfils @self with copies of @values (several values, where a GTask returns
+ * one). Any thread.
  *
  * Returns: %TRUE if this call settled @self; %FALSE if it was already settled
  */

@@ -19,6 +19,7 @@ def job_finished(notifier, n_triggers):
     assert threading.current_thread() is main_thread
     print('Job finished!', result)
     loop.quit()
+    return GLib.SOURCE_REMOVE    # done: the notifier leaves the context
 
 
 def worker(notifier):
@@ -34,4 +35,4 @@ loop.run()
 # [/notifier]
 
 assert result == 42
-assert not notifier.trigger()   # single-shot: it fired already
+assert not notifier.trigger()   # its callback returned GLib.SOURCE_REMOVE
