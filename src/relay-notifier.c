@@ -561,8 +561,11 @@ relay_notifier_new_for_context (GMainContext      *context,
  * learns how many it covers. Only a trigger that finds the notifier idle wakes
  * the context.
  *
- * Returns: %TRUE if the callback will run for this trigger; %FALSE if the
- *   notifier was destroyed or its callback returned %G_SOURCE_REMOVE
+ * Returns: %TRUE if the trigger was accepted: the callback runs after it,
+ *   unless the callback is running at that moment and returns
+ *   %G_SOURCE_REMOVE (then the trigger is dropped, as documented under
+ *   "Once or again"); %FALSE if the notifier was destroyed or its callback
+ *   already returned %G_SOURCE_REMOVE
  */
 gboolean
 relay_notifier_trigger (RelayNotifier *self)
