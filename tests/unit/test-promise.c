@@ -1362,7 +1362,8 @@ static void
 observe (RelayPromise *promise,
          gpointer      tag)
 {
-  record (promise, tag);
+  /* record() passes a fulfilled promise on; an observer returns nothing */
+  g_autoptr(RelayPromise) passed = record (promise, tag);
 }
 
 static RelayPromise *
