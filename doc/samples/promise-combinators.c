@@ -21,16 +21,14 @@ static RelayPromise *
 sum_all (RelayPromise *all,
          gpointer      user_data)
 {
-  int sum = 0;
+  gint64 sum = 0;
 
+  /* One value per input, in input order: each job's int64. */
   for (guint i = 0; i < relay_promise_get_n_values (all); i++)
-    {
-      RelayPromise *input = g_value_get_object (relay_promise_get_value (all, i));
+    sum += g_value_get_int64 (relay_promise_get_value (all, i));
 
-      sum += relay_promise_get_int64 (input);
-    }
-
-  g_print ("all: sum = %d\n", sum);
+  g_print ("all: sum = %" G_GINT64_FORMAT "\n", sum);
+  *(gint64 *) user_data = sum;
   return NULL;
 }
 /* [/all] */
@@ -80,6 +78,7 @@ main (void)
   g_autoptr(GError) e2 = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "mirror 2 slow");
   RelayPromise *jobs[3], *mirrors[2], *racers[2], *steps[4];
   g_autoptr(RelayPromise) forever = relay_promise_new ();
+  gint64 sum = -1;
 
   for (int i = 0; i < 3; i++)
     jobs[i] = relay_run_in_thread (NULL, triple, GINT_TO_POINTER (i + 1), NULL);
@@ -102,7 +101,7 @@ main (void)
   g_autoptr(RelayPromise) all = relay_promise_all (jobs, 3);
   g_autoptr(RelayPromise) any = relay_promise_any (mirrors, 2);
 
-  steps[0] = relay_promise_then (all, sum_all, NULL, NULL);
+  steps[0] = relay_promise_then (all, sum_all, &sum, NULL);
   steps[1] = relay_promise_catch (any, report_any, NULL, NULL);
   /* [/all-any] */
   steps[2] = g_object_ref (first);
@@ -116,6 +115,7 @@ main (void)
   g_main_loop_run (loop);
 
   g_assert_cmpuint (relay_promise_get_n_values (everything), ==, 4);
+  g_assert_cmpint (sum, ==, 3 + 6 + 9);
   g_assert_true (g_error_matches (relay_promise_get_error (forever), G_IO_ERROR, G_IO_ERROR_CANCELLED));
   /* race does not cancel the losers (racers[1] is pending, or fulfilled if
    * this run took 5 s, but never cancelled) */

@@ -22,14 +22,22 @@ G_BEGIN_DECLS
 
 /**
  * RelayError:
- * @RELAY_ERROR_FAILED: a generic failure
- * @RELAY_ERROR_CYCLE: a promise was asked to adopt itself, directly or through a
- *   chain of promises that waits on it
- * @RELAY_ERROR_NO_RESULT: a job function returned without returning a value or an error
- * @RELAY_ERROR_AGGREGATE: every input of [func@Relay.Promise.any] was rejected; the
- *   individual errors are available from [method@Relay.Promise.dup_errors]
- * @RELAY_ERROR_ABANDONED: the promise a handler was waiting on was finalized before it
- *   settled, so it can never settle
+ * @RELAY_ERROR_FAILED: a check Relay made failed and no other code fits; today
+ *   only [func@Relay.gio_ready] uses it, when a `_finish()` function returned
+ *   an object of another type than the one the promise was told to expect
+ * @RELAY_ERROR_CYCLE: a handler returned a promise that is the derived promise
+ *   itself, or one that waits on it through a chain of adoptions, so it could
+ *   never settle; the derived promise is rejected with this instead
+ * @RELAY_ERROR_NO_RESULT: a job function returned without calling one of the
+ *   `relay_job_return_*()` functions; its promise is rejected with this
+ * @RELAY_ERROR_AGGREGATE: every input of [func@Relay.Promise.any] was rejected
+ *   (or it had none); the individual errors are available from
+ *   [method@Relay.Promise.dup_errors]
+ * @RELAY_ERROR_ABANDONED: the last reference to a pending promise was dropped,
+ *   so it can never settle; what waited on it (a derived promise, a
+ *   combinator, [method@Relay.Promise.wait_async], a GTask from
+ *   [method@Relay.Promise.return_to_task]) gets this error. Like
+ *   cancellation, it is never reported as an unhandled rejection
  * @RELAY_ERROR_NOT_SUPPORTED: Relay cannot do what was asked, such as read the
  *   result of a GIO call without the call's `_finish()` function; the message
  *   says what to use instead
