@@ -13,4 +13,5 @@
 # include "relay-gio.h"
 # include "relay-job.h"
 # include "relay-pool.h"
+# include "relay-channel.h"
 #undef RELAY_INSIDE
