@@ -11,6 +11,8 @@
 #include <gio/gio.h>
 #include "relay-version.h"
 #include "relay-promise.h"
+#include "relay-job.h"
+#include "relay-pool.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +20,23 @@ G_BEGIN_DECLS
 
 RELAY_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (RelayChannel, relay_channel, RELAY, CHANNEL, GObject)
+
+/**
+ * RelayStreamFunc:
+ * @job: the job, as for a [callback@Relay.JobFunc]
+ * @channel: the channel to send the results into, with
+ *   [method@Relay.Channel.push] and its typed shortcuts
+ * @user_data: the data passed to [method@Relay.Pool.stream]
+ *
+ * The function of a streaming job (see [method@Relay.Pool.stream]). It runs
+ * on a worker thread and pushes its results into @channel as it finds them.
+ * Returning ends the stream: there is no need to call a
+ * `relay_job_return_*()` function, but [method@Relay.Job.return_error] ends
+ * it with that error.
+ */
+typedef void (*RelayStreamFunc) (RelayJob     *job,
+                                 RelayChannel *channel,
+                                 gpointer      user_data);
 
 RELAY_AVAILABLE_IN_1_0
 RelayChannel *relay_channel_new           (guint          capacity);
@@ -75,5 +94,20 @@ RelayPromise *relay_channel_receive_many  (RelayChannel  *self,
 RELAY_AVAILABLE_IN_1_0
 void          relay_channel_close         (RelayChannel  *self,
                                            GError        *error);
+
+/* A job that streams into a channel */
+RELAY_AVAILABLE_IN_1_0
+RelayChannel *relay_pool_stream           (RelayPool      *pool,
+                                           guint           capacity,
+                                           GCancellable   *cancellable,
+                                           RelayStreamFunc func,
+                                           gpointer        user_data,
+                                           GDestroyNotify  destroy) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayChannel *relay_stream_in_thread      (guint           capacity,
+                                           GCancellable   *cancellable,
+                                           RelayStreamFunc func,
+                                           gpointer        user_data,
+                                           GDestroyNotify  destroy) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

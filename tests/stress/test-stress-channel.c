@@ -21,6 +21,9 @@
  * fulfilled, and exactly once; each receiver saw each sender's values in
  * increasing order; every handler ran on its receiver's context's thread;
  * every receiver ended on RELAY_ERROR_CLOSED.
+ *
+ * The stream-jobs scene runs jobs that stream into channels of their own
+ * (relay_pool_stream()) and cancels them at random points.
  */
 #include <relay/relay.h>
 
@@ -483,6 +486,158 @@ test_cancel_and_close (void)
   run_rounds (TRUE, TRUE);
 }
 
+/* --- jobs streaming, cancelled at random ------------------------------------ */
+
+#define N_STREAMS 4
+
+typedef struct
+{
+  RelayChannel *channel;
+  GCancellable *cancellable;
+  Owner        *owner;
+  guint         n;
+  gint64        next;         /* owner only: the value expected next */
+  int           ended;        /* atomic: 1 closed, 2 cancelled, 3 other error */
+  int           destroyed;    /* atomic */
+  int           wrong;        /* atomic: a value out of order or a wrong thread */
+} StreamRun;
+
+static void
+stream_job (RelayJob     *job,
+            RelayChannel *channel,
+            gpointer      data)
+{
+  StreamRun *run = data;
+
+  for (guint i = 0; i < run->n; i++)
+    if (!relay_channel_push_int64 (channel, i, relay_job_get_cancellable (job), NULL))
+      return;
+}
+
+static void
+stream_destroy (gpointer data)
+{
+  StreamRun *run = data;
+
+  g_atomic_int_inc (&run->destroyed);
+}
+
+static void stream_receive (StreamRun *run);
+
+static RelayPromise *
+on_stream_values (RelayPromise *promise,
+                  gpointer      data)
+{
+  StreamRun *run = data;
+  guint n_values;
+  const GValue *values = relay_promise_get_values (promise, &n_values);
+
+  if (g_thread_self () != run->owner->thread)
+    g_atomic_int_inc (&run->wrong);
+  for (guint i = 0; i < n_values; i++)
+    if (g_value_get_int64 (&values[i]) != run->next++)
+      g_atomic_int_inc (&run->wrong);
+  stream_receive (run);
+  return NULL;
+}
+
+static RelayPromise *
+on_stream_end (RelayPromise *promise,
+               gpointer      data)
+{
+  StreamRun *run = data;
+  const GError *error = relay_promise_get_error (promise);
+
+  if (g_error_matches (error, RELAY_ERROR, RELAY_ERROR_CLOSED))
+    g_atomic_int_set (&run->ended, 1);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_atomic_int_set (&run->ended, 2);
+  else
+    g_atomic_int_set (&run->ended, 3);
+  return NULL;
+}
+
+static void
+stream_receive (StreamRun *run)
+{
+  g_autoptr(RelayPromise) promise =
+    relay_channel_receive_many (run->channel, 1 + g_random_int_range (0, 32));
+
+  relay_promise_disown (relay_promise_chain (promise, on_stream_values, on_stream_end, run, NULL));
+}
+
+static gboolean
+start_stream (gpointer data)
+{
+  StreamRun *run = data;
+
+  run->channel = relay_pool_stream (relay_pool_get_default (), 1 + g_random_int_range (0, 8),
+                                    run->cancellable, stream_job, run, stream_destroy);
+  stream_receive (run);
+  return G_SOURCE_REMOVE;
+}
+
+/* 4 jobs stream into 4 channels received on 2 contexts; each is cancelled
+ * from the main thread at a random point (or not at all). Each receiver must
+ * see 0, 1, 2... in order on its own thread, then the end: the whole stream
+ * and RELAY_ERROR_CLOSED, or a prefix and G_IO_ERROR_CANCELLED. */
+static void
+test_stream_jobs_cancelled (void)
+{
+  guint n_rounds = stress_count (300, 5);
+  Owner owners[2];
+
+  for (int c = 0; c < 2; c++)
+    owner_start (&owners[c], c, NULL, NULL, NULL);
+
+  for (guint r = 0; r < n_rounds; r++)
+    {
+      StreamRun runs[N_STREAMS] = { { 0 } };
+      int ended = 0;
+
+      for (int i = 0; i < N_STREAMS; i++)
+        {
+          runs[i].cancellable = g_cancellable_new ();
+          runs[i].owner = &owners[i % 2];
+          runs[i].n = 1 + g_random_int_range (0, 2000);
+          g_main_context_invoke (runs[i].owner->context, start_stream, &runs[i]);
+        }
+      for (int i = 0; i < N_STREAMS; i++)
+        if (g_random_boolean ())
+          {
+            for (int k = g_random_int_range (0, 2000); k > 0; k--)
+              g_thread_yield ();
+            g_cancellable_cancel (runs[i].cancellable);
+          }
+
+      for (int i = 0; i < N_STREAMS; i++)
+        {
+          Stall stall;
+
+          stall_init (&stall);
+          while (!g_atomic_int_get (&runs[i].ended) || !g_atomic_int_get (&runs[i].destroyed))
+            {
+              stall_check (&stall, "a streaming job never ended");
+              g_usleep (100);
+            }
+          ended = g_atomic_int_get (&runs[i].ended);
+          flush_owner (runs[i].owner);
+          g_assert_cmpint (g_atomic_int_get (&runs[i].wrong), ==, 0);
+          g_assert_cmpint (ended, !=, 3);
+          if (ended == 1)
+            g_assert_cmpint (runs[i].next, ==, runs[i].n);
+          else
+            g_assert_cmpint (runs[i].next, <=, runs[i].n);
+          g_assert_cmpint (g_atomic_int_get (&runs[i].destroyed), ==, 1);
+          g_clear_object (&runs[i].channel);
+          g_clear_object (&runs[i].cancellable);
+        }
+    }
+
+  for (int c = 0; c < 2; c++)
+    owner_join (&owners[c]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -493,6 +648,7 @@ main (int   argc,
   g_test_add_func ("/stress/channel/cancel-racing", test_cancel);
   g_test_add_func ("/stress/channel/close-racing", test_close);
   g_test_add_func ("/stress/channel/cancel-and-close-racing", test_cancel_and_close);
+  g_test_add_func ("/stress/channel/stream-jobs-cancelled", test_stream_jobs_cancelled);
 
   return g_test_run ();
 }

@@ -680,6 +680,219 @@ test_send_and_push_full (void)
   pusher_clear (&pusher);
 }
 
+/* --- a job streaming into a channel ---------------------------------------- */
+
+typedef struct
+{
+  guint      n;
+  TestEvent  first_received;  /* the main thread got the first value */
+  GThread   *thread;          /* the worker the job ran on */
+  GQuark     fail_domain;     /* return this error at the end, if set */
+  int        destroyed;       /* atomic */
+  gboolean   push_failed;
+  GError    *push_error;
+} Streaming;
+
+static void
+streaming_destroy (gpointer data)
+{
+  Streaming *streaming = data;
+
+  g_atomic_int_inc (&streaming->destroyed);
+}
+
+static void
+stream_numbers (RelayJob     *job,
+                RelayChannel *channel,
+                gpointer      data)
+{
+  Streaming *streaming = data;
+
+  streaming->thread = g_thread_self ();
+  for (guint i = 0; i < streaming->n; i++)
+    {
+      if (!relay_channel_push_int64 (channel, i, relay_job_get_cancellable (job), &streaming->push_error))
+        {
+          streaming->push_failed = TRUE;
+          return;
+        }
+      /* The first value must arrive while the job still runs. */
+      if (i == 0)
+        test_event_wait (&streaming->first_received, "the first value never arrived while the job ran");
+    }
+
+  if (streaming->fail_domain != 0)
+    relay_job_return_new_error (job, streaming->fail_domain, 7, "failed after %u values", streaming->n);
+}
+
+static void
+streaming_init (Streaming *streaming,
+                guint      n)
+{
+  *streaming = (Streaming) { .n = n };
+  test_event_init (&streaming->first_received);
+}
+
+static void
+streaming_clear (Streaming *streaming)
+{
+  test_event_clear (&streaming->first_received);
+  g_clear_error (&streaming->push_error);
+}
+
+/* Receives everything until the stream ends; checks the values are 0, 1, 2...
+ * and returns how many came; *@end gets the final rejection. */
+static guint
+receive_all (RelayChannel  *channel,
+             Streaming     *streaming,
+             RelayPromise **end)
+{
+  guint n = 0;
+
+  for (;;)
+    {
+      RelayPromise *batch = relay_channel_receive_many (channel, 64);
+
+      settle (batch);
+      if (relay_promise_get_state (batch) == RELAY_PROMISE_STATE_REJECTED)
+        {
+          *end = batch;
+          return n;
+        }
+      for (guint i = 0; i < relay_promise_get_n_values (batch); i++)
+        g_assert_cmpint (g_value_get_int64 (relay_promise_get_value (batch, i)), ==, n++);
+      if (streaming != NULL && !test_event_is_set (&streaming->first_received))
+        test_event_set (&streaming->first_received);
+      g_object_unref (batch);
+    }
+}
+
+static void
+test_stream_job (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (2);
+  g_autoptr(RelayChannel) channel = NULL;
+  g_autoptr(RelayPromise) end = NULL;
+  Streaming streaming;
+
+  streaming_init (&streaming, 1000);
+  channel = relay_pool_stream (pool, 8, NULL, stream_numbers, &streaming, streaming_destroy);
+  g_assert_cmpuint (relay_channel_get_capacity (channel), ==, 8);
+
+  g_assert_cmpuint (receive_all (channel, &streaming, &end), ==, 1000);
+  g_assert_error ((GError *) relay_promise_get_error (end), RELAY_ERROR, RELAY_ERROR_CLOSED);
+  g_assert_false (streaming.push_failed);
+  g_assert_true (streaming.thread != g_thread_self ());
+  relay_pool_shutdown (pool);
+  g_assert_cmpint (g_atomic_int_get (&streaming.destroyed), ==, 1);
+  streaming_clear (&streaming);
+}
+
+static void
+test_stream_job_error (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (2);
+  g_autoptr(RelayChannel) channel = NULL;
+  g_autoptr(RelayPromise) end = NULL;
+  Streaming streaming;
+
+  streaming_init (&streaming, 10);
+  streaming.fail_domain = G_IO_ERROR;
+  channel = relay_pool_stream (pool, 4, NULL, stream_numbers, &streaming, NULL);
+
+  /* The values pushed before the error still arrive. */
+  g_assert_cmpuint (receive_all (channel, &streaming, &end), ==, 10);
+  g_assert_error ((GError *) relay_promise_get_error (end), G_IO_ERROR, 7);
+  g_assert_cmpstr (relay_promise_get_error (end)->message, ==, "failed after 10 values");
+  relay_pool_shutdown (pool);
+  streaming_clear (&streaming);
+}
+
+/* Cancelling the job while it is blocked in a push closes the stream at once:
+ * the queued values arrive, then G_IO_ERROR_CANCELLED; the push fails. */
+static void
+test_stream_job_cancelled (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (2);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(RelayChannel) channel = NULL;
+  g_autoptr(RelayPromise) end = NULL;
+  Streaming streaming;
+
+  streaming_init (&streaming, 1000);
+  test_event_set (&streaming.first_received);   /* no handshake here */
+  channel = relay_pool_stream (pool, 4, cancellable, stream_numbers, &streaming, streaming_destroy);
+
+  wait_queued (channel, 4);                      /* full: the job blocks */
+  g_cancellable_cancel (cancellable);
+  g_assert_true (relay_channel_is_closed (channel));
+
+  g_assert_cmpuint (receive_all (channel, NULL, &end), ==, 4);
+  g_assert_error ((GError *) relay_promise_get_error (end), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  relay_pool_shutdown (pool);
+  g_assert_true (streaming.push_failed);
+  g_assert_nonnull (streaming.push_error);
+  g_assert_cmpint (g_atomic_int_get (&streaming.destroyed), ==, 1);
+  streaming_clear (&streaming);
+}
+
+/* A receiver closing the channel stops the job at its next push. */
+static void
+test_stream_job_receiver_closes (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (2);
+  g_autoptr(RelayChannel) channel = NULL;
+  Streaming streaming;
+
+  streaming_init (&streaming, 1000000);
+  channel = relay_pool_stream (pool, 4, NULL, stream_numbers, &streaming, streaming_destroy);
+  receive_expect (channel, 0);
+  relay_channel_close (channel, NULL);
+  test_event_set (&streaming.first_received);
+  relay_pool_shutdown (pool);   /* waits for the job */
+  g_assert_true (streaming.push_failed);
+  g_assert_error (streaming.push_error, RELAY_ERROR, RELAY_ERROR_CLOSED);
+  g_assert_cmpint (g_atomic_int_get (&streaming.destroyed), ==, 1);
+  streaming_clear (&streaming);
+}
+
+static void
+block_job (RelayJob *job,
+           gpointer  data)
+{
+  test_event_wait (data, "the blocking job was never released");
+  relay_job_return_values (job, NULL, 0);
+}
+
+/* Cancelled before it started: it never starts, the stream ends at once. */
+static void
+test_stream_job_cancelled_queued (void)
+{
+  g_autoptr(RelayPool) pool = relay_pool_new (1);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(RelayChannel) channel = NULL;
+  g_autoptr(RelayPromise) blocker = NULL;
+  g_autoptr(RelayPromise) end = NULL;
+  TestEvent release;
+  Streaming streaming;
+
+  test_event_init (&release);
+  streaming_init (&streaming, 10);
+  blocker = relay_pool_run (pool, NULL, block_job, &release, NULL);
+  channel = relay_pool_stream (pool, 4, cancellable, stream_numbers, &streaming, streaming_destroy);
+  g_cancellable_cancel (cancellable);
+
+  g_assert_cmpuint (receive_all (channel, NULL, &end), ==, 0);
+  g_assert_error ((GError *) relay_promise_get_error (end), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  test_event_set (&release);
+  wait_settled (blocker);
+  relay_pool_shutdown (pool);
+  g_assert_null (streaming.thread);
+  g_assert_cmpint (g_atomic_int_get (&streaming.destroyed), ==, 1);
+  streaming_clear (&streaming);
+  test_event_clear (&release);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -707,6 +920,12 @@ main (int argc, char **argv)
   g_test_add_func ("/channel/receive/cancelled-many", test_receive_cancelled_many);
   g_test_add_func ("/channel/receive/thread", test_receive_thread);
   g_test_add_func ("/channel/finalize-pending", test_finalize_pending);
+
+  g_test_add_func ("/channel/stream-job/values", test_stream_job);
+  g_test_add_func ("/channel/stream-job/error", test_stream_job_error);
+  g_test_add_func ("/channel/stream-job/cancelled", test_stream_job_cancelled);
+  g_test_add_func ("/channel/stream-job/cancelled-queued", test_stream_job_cancelled_queued);
+  g_test_add_func ("/channel/stream-job/receiver-closes", test_stream_job_receiver_closes);
 
   return g_test_run ();
 }
