@@ -65,12 +65,15 @@ typedef struct
   GValue        value;
 } Sender;
 
-/* A queued value; @sender is set while the pump settles that send's promise. */
+/* The queued values: a ring of GValues, moved in and out bitwise (a GValue
+ * is a plain struct; whoever holds the bits owns the value). */
 typedef struct
 {
-  GValue  value;
-  Sender *sender;
-} Item;
+  GValue *values;
+  guint   size;      /* a power of two */
+  guint   head;      /* index of the oldest */
+  guint   length;
+} Ring;
 
 struct _RelayChannel
 {
@@ -80,7 +83,7 @@ struct _RelayChannel
 
   GMutex    lock;
   GCond     room;          /* lock: pushers wait on it for room */
-  GQueue    items;         /* lock: Item *, oldest first */
+  Ring      items;         /* lock: the queued values, oldest first */
   GQueue    receivers;     /* lock: Receiver *, oldest first */
   GQueue    senders;       /* lock: Sender *, oldest first */
   guint     prune_at;      /* lock: prune settled waiters at this length */
@@ -103,11 +106,123 @@ static GParamSpec *properties[N_PROPS];
 
 #define PRUNE_MIN 16
 
-static void
-item_free (Item *item)
+static GValue *
+ring_at (Ring  *ring,
+         guint  index)
 {
-  g_value_unset (&item->value);
-  g_free (item);
+  return &ring->values[(ring->head + index) & (ring->size - 1)];
+}
+
+static void
+ring_grow (Ring *ring)
+{
+  guint size = ring->size * 2;
+  GValue *values = g_new0 (GValue, size);
+
+  for (guint i = 0; i < ring->length; i++)
+    values[i] = *ring_at (ring, i);
+  g_free (ring->values);
+  ring->values = values;
+  ring->size = size;
+  ring->head = 0;
+}
+
+/* Moves *@value in. */
+static void
+ring_push_tail (Ring   *ring,
+                GValue *value)
+{
+  if (ring->length == ring->size)
+    ring_grow (ring);
+  *ring_at (ring, ring->length++) = *value;
+}
+
+static void
+ring_push_head (Ring   *ring,
+                GValue *value)
+{
+  if (ring->length == ring->size)
+    ring_grow (ring);
+  ring->head = (ring->head - 1) & (ring->size - 1);
+  ring->length++;
+  *ring_at (ring, 0) = *value;
+}
+
+/* Moves the oldest value out into *@value. */
+static void
+ring_pop_head (Ring   *ring,
+               GValue *value)
+{
+  *value = *ring_at (ring, 0);
+  ring->head = (ring->head + 1) & (ring->size - 1);
+  ring->length--;
+}
+
+/* Moves the value at @index out into *@value, closing the gap. */
+static void
+ring_remove (Ring   *ring,
+             guint   index,
+             GValue *value)
+{
+  *value = *ring_at (ring, index);
+  for (guint i = index; i + 1 < ring->length; i++)
+    *ring_at (ring, i) = *ring_at (ring, i + 1);
+  ring->length--;
+}
+
+/* Whether copying a value of @type is copying its bits (no reference, no
+ * allocation): then a copy needs no GValue call, and neither does freeing. */
+static inline gboolean
+is_plain_type (GType type)
+{
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_CHAR:
+    case G_TYPE_UCHAR:
+    case G_TYPE_BOOLEAN:
+    case G_TYPE_INT:
+    case G_TYPE_UINT:
+    case G_TYPE_LONG:
+    case G_TYPE_ULONG:
+    case G_TYPE_INT64:
+    case G_TYPE_UINT64:
+    case G_TYPE_ENUM:
+    case G_TYPE_FLAGS:
+    case G_TYPE_FLOAT:
+    case G_TYPE_DOUBLE:
+    case G_TYPE_POINTER:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static GValue *
+values_copy (const GValue *values,
+             guint         n_values)
+{
+  GValue *copies = g_new0 (GValue, n_values);
+
+  for (guint i = 0; i < n_values; i++)
+    if (is_plain_type (G_VALUE_TYPE (&values[i])))
+      copies[i] = values[i];
+    else
+      {
+        g_value_init (&copies[i], G_VALUE_TYPE (&values[i]));
+        g_value_copy (&values[i], &copies[i]);
+      }
+
+  return copies;
+}
+
+static void
+values_free (GValue *values,
+             guint   n_values)
+{
+  for (guint i = 0; i < n_values; i++)
+    if (!is_plain_type (G_VALUE_TYPE (&values[i])))
+      g_value_unset (&values[i]);
+  g_free (values);
 }
 
 static void
@@ -132,7 +247,8 @@ typedef struct
 {
   GSList *receivers;
   GSList *senders;
-  GSList *items;
+  GValue *values;
+  guint   n_values;
 } Garbage;
 
 static void
@@ -140,7 +256,8 @@ garbage_free (Garbage *garbage)
 {
   g_slist_free_full (garbage->receivers, (GDestroyNotify) receiver_free);
   g_slist_free_full (garbage->senders, (GDestroyNotify) sender_free);
-  g_slist_free_full (garbage->items, (GDestroyNotify) item_free);
+  if (garbage->values != NULL)
+    values_free (garbage->values, garbage->n_values);
 }
 
 static GError *
@@ -249,27 +366,23 @@ pump_unlock (RelayChannel *self)
           if (self->items.length > 0)
             {
               guint n = MIN (receiver->max, self->items.length);
-              GValue *taken = g_new0 (GValue, n);
+              GValue *taken = g_new (GValue, n);
               GValue *copies;
               gboolean fulfilled;
 
               for (guint i = 0; i < n; i++)
-                {
-                  Item *item = g_queue_pop_head (&self->items);
-
-                  taken[i] = item->value;   /* moved */
-                  g_free (item);
-                }
+                ring_pop_head (&self->items, &taken[i]);
               if (self->n_pushers > 0)
                 g_cond_broadcast (&self->room);
               relay_mutex_unlock (&self->lock);
 
-              copies = _relay_values_copy (taken, n);
+              /* The promise frees the copies if it refuses them. */
+              copies = values_copy (taken, n);
               fulfilled = _relay_promise_settle_take (receiver->promise, copies, n, NULL);
 
               if (fulfilled)
                 {
-                  _relay_values_free (taken, n);
+                  values_free (taken, n);
                   relay_mutex_lock (&self->lock);
                 }
               else
@@ -277,12 +390,7 @@ pump_unlock (RelayChannel *self)
                   relay_mutex_lock (&self->lock);
                   /* Cancelled meanwhile: the values go back, still the oldest. */
                   for (guint i = n; i-- > 0;)
-                    {
-                      Item *item = g_new0 (Item, 1);
-
-                      item->value = taken[i];
-                      g_queue_push_head (&self->items, item);
-                    }
+                    ring_push_head (&self->items, &taken[i]);
                   g_free (taken);
                 }
             }
@@ -315,25 +423,23 @@ pump_unlock (RelayChannel *self)
             }
           else
             {
-              Item *item = g_new0 (Item, 1);
+              /* Its position from the head does not change while the lock
+               * is released: only this thread takes values off the head. */
+              guint index = self->items.length;
               gboolean fulfilled;
 
-              item->value = sender->value;   /* moved */
+              ring_push_tail (&self->items, &sender->value);   /* moved */
               memset (&sender->value, 0, sizeof sender->value);
-              item->sender = sender;
-              g_queue_push_tail (&self->items, item);
               relay_mutex_unlock (&self->lock);
 
               fulfilled = relay_promise_resolve_values (sender->promise, NULL, 0);
 
               relay_mutex_lock (&self->lock);
-              item->sender = NULL;
               if (!fulfilled)
                 {
-                  /* Cancelled meanwhile: withdraw the value. Nobody else took
-                   * it: only this thread takes items off the queue. */
-                  g_queue_remove (&self->items, item);
-                  garbage.items = g_slist_prepend (garbage.items, item);
+                  /* Cancelled meanwhile: withdraw the value. */
+                  garbage.values = g_renew (GValue, garbage.values, garbage.n_values + 1);
+                  ring_remove (&self->items, index, &garbage.values[garbage.n_values++]);
                 }
             }
           continue;
@@ -376,7 +482,9 @@ relay_channel_finalize (GObject *object)
         relay_promise_reject (sender->promise, close_error_locked (self));
       sender_free (sender);
     }
-  g_queue_clear_full (&self->items, (GDestroyNotify) item_free);
+  for (guint i = 0; i < self->items.length; i++)
+    g_value_unset (ring_at (&self->items, i));
+  g_free (self->items.values);
   g_clear_error (&self->close_error);
   g_cond_clear (&self->room);
   g_mutex_clear (&self->lock);
@@ -449,7 +557,8 @@ relay_channel_init (RelayChannel *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->room);
-  g_queue_init (&self->items);
+  self->items.size = 16;
+  self->items.values = g_new0 (GValue, self->items.size);
   g_queue_init (&self->receivers);
   g_queue_init (&self->senders);
   self->prune_at = PRUNE_MIN;
@@ -586,11 +695,11 @@ relay_channel_send (RelayChannel *self,
 
   if (self->items.length < self->capacity && self->senders.length == 0 && self->n_pushers == 0)
     {
-      Item *item = g_new0 (Item, 1);
+      GValue copy = G_VALUE_INIT;
 
-      g_value_init (&item->value, G_VALUE_TYPE (value));
-      g_value_copy (value, &item->value);
-      g_queue_push_tail (&self->items, item);
+      g_value_init (&copy, G_VALUE_TYPE (value));
+      g_value_copy (value, &copy);
+      ring_push_tail (&self->items, &copy);
       queued = TRUE;
     }
   else
@@ -631,12 +740,12 @@ wake_pushers (GCancellable *cancellable,
   relay_mutex_unlock (&self->lock);
 }
 
-/* Takes @item. */
+/* Takes *@value (moved out; unset if it was not queued). */
 static gboolean
-push_item (RelayChannel  *self,
-           Item          *item,
-           GCancellable  *cancellable,
-           GError       **error)
+push_value (RelayChannel  *self,
+            GValue        *value,
+            GCancellable  *cancellable,
+            GError       **error)
 {
   gulong handler = 0;
   gboolean queued = FALSE;
@@ -656,7 +765,7 @@ push_item (RelayChannel  *self,
     g_propagate_error (error, close_error_locked (self));
   else if (!g_cancellable_set_error_if_cancelled (cancellable, error))
     {
-      g_queue_push_tail (&self->items, g_steal_pointer (&item));
+      ring_push_tail (&self->items, value);
       queued = TRUE;
     }
 
@@ -672,7 +781,8 @@ push_item (RelayChannel  *self,
 
   if (handler != 0)
     g_cancellable_disconnect (cancellable, handler);
-  g_clear_pointer (&item, item_free);
+  if (!queued)
+    g_value_unset (value);
 
   return queued;
 }
@@ -704,33 +814,31 @@ relay_channel_push (RelayChannel  *self,
                     GCancellable  *cancellable,
                     GError       **error)
 {
-  Item *item;
+  GValue copy = G_VALUE_INIT;
 
   g_return_val_if_fail (RELAY_IS_CHANNEL (self), FALSE);
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  item = g_new0 (Item, 1);
-  g_value_init (&item->value, G_VALUE_TYPE (value));
-  g_value_copy (value, &item->value);
+  g_value_init (&copy, G_VALUE_TYPE (value));
+  g_value_copy (value, &copy);
 
-  return push_item (self, item, cancellable, error);
+  return push_value (self, &copy, cancellable, error);
 }
 
 #define PUSH_TYPED(gtype, setter)                                              \
   G_STMT_START {                                                               \
-    Item *item;                                                                \
+    GValue typed = G_VALUE_INIT;                                               \
                                                                                \
     g_return_val_if_fail (RELAY_IS_CHANNEL (self), FALSE);                     \
     g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE); \
     g_return_val_if_fail (error == NULL || *error == NULL, FALSE);             \
                                                                                \
-    item = g_new0 (Item, 1);                                                   \
-    g_value_init (&item->value, gtype);                                        \
-    setter (&item->value, value);                                              \
+    g_value_init (&typed, gtype);                                              \
+    setter (&typed, value);                                                    \
                                                                                \
-    return push_item (self, item, cancellable, error);                         \
+    return push_value (self, &typed, cancellable, error);                      \
   } G_STMT_END
 
 /**
@@ -845,18 +953,17 @@ relay_channel_push_object (RelayChannel  *self,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  Item *item;
+  GValue typed = G_VALUE_INIT;
 
   g_return_val_if_fail (RELAY_IS_CHANNEL (self), FALSE);
   g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  item = g_new0 (Item, 1);
-  g_value_init (&item->value, G_OBJECT_TYPE (object));
-  g_value_set_object (&item->value, object);
+  g_value_init (&typed, G_OBJECT_TYPE (object));
+  g_value_set_object (&typed, object);
 
-  return push_item (self, item, cancellable, error);
+  return push_value (self, &typed, cancellable, error);
 }
 
 /**
