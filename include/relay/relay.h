@@ -14,4 +14,5 @@
 # include "relay-job.h"
 # include "relay-pool.h"
 # include "relay-channel.h"
+# include "relay-list-store.h"
 #undef RELAY_INSIDE

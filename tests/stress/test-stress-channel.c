@@ -23,7 +23,11 @@
  * every receiver ended on RELAY_ERROR_CLOSED.
  *
  * The stream-jobs scene runs jobs that stream into channels of their own
- * (relay_pool_stream()) and cancels them at random points.
+ * (relay_pool_stream()) and cancels them at random points. The list-store
+ * scene has 6 threads append to a RelayListStore (one at a time or in
+ * batches, changing the budget as they go) while it drains a streaming job
+ * on its own context: every item must be in the model once, each producer's
+ * in order.
  */
 #include <relay/relay.h>
 
@@ -638,6 +642,176 @@ test_stream_jobs_cancelled (void)
     owner_join (&owners[c]);
 }
 
+/* --- a list store filled by 6 threads and a drain ------------------------------ */
+
+#define N_APPENDERS 6
+
+typedef struct
+{
+  RelayListStore *store;
+  Owner          *owner;
+  guint           n;            /* per producer; the drain's job is producer N_APPENDERS */
+  int             producer;     /* appenders only */
+  RelayPromise   *drained;      /* owner only */
+  int             drain_done;   /* atomic */
+  int             checked;      /* atomic */
+  int             ok;           /* atomic */
+} StoreScene;
+
+typedef struct
+{
+  StoreScene *scene;
+  int         producer;
+} Appender;
+
+static gpointer
+appender_thread (gpointer data)
+{
+  Appender *appender = data;
+  StoreScene *scene = appender->scene;
+  GObject *batch[8];
+  guint n_batch = 0;
+
+  for (guint i = 0; i < scene->n; i++)
+    {
+      GObject *item = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_data (item, "producer", GINT_TO_POINTER (appender->producer));
+      g_object_set_data (item, "value", GUINT_TO_POINTER (i));
+      if (appender->producer % 2 == 0)
+        {
+          relay_list_store_append (scene->store, item);
+          g_object_unref (item);
+          if (i % 1000 == 0)
+            relay_list_store_set_budget (scene->store, g_random_int_range (0, 3000));
+        }
+      else
+        {
+          batch[n_batch++] = item;
+          if (n_batch == G_N_ELEMENTS (batch) || i + 1 == scene->n)
+            {
+              relay_list_store_append_many (scene->store, (gpointer *) batch, n_batch);
+              for (guint k = 0; k < n_batch; k++)
+                g_object_unref (batch[k]);
+              n_batch = 0;
+            }
+        }
+    }
+  return NULL;
+}
+
+static void
+store_job (RelayJob     *job,
+           RelayChannel *channel,
+           gpointer      data)
+{
+  StoreScene *scene = data;
+
+  for (guint i = 0; i < scene->n; i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_data (item, "producer", GINT_TO_POINTER (N_APPENDERS));
+      g_object_set_data (item, "value", GUINT_TO_POINTER (i));
+      if (!relay_channel_push_object (channel, item, NULL, NULL))
+        return;
+    }
+}
+
+static void
+mark_drained (const GValue *value,
+              gpointer      data)
+{
+  StoreScene *scene = data;
+
+  if (g_value_get_int64 (value) != scene->n)
+    g_atomic_int_set (&scene->ok, FALSE);
+  g_atomic_int_set (&scene->drain_done, TRUE);
+}
+
+static gboolean
+start_drain (gpointer data)
+{
+  StoreScene *scene = data;
+  g_autoptr(RelayChannel) channel = relay_stream_in_thread (1 + g_random_int_range (0, 64), NULL,
+                                                            store_job, scene, NULL);
+
+  scene->drained = relay_list_store_drain (scene->store, channel);
+  relay_promise_then_values (scene->drained, mark_drained, scene, NULL, NULL, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the owner, once everything was applied: each item once, each
+ * producer's in order. */
+static gboolean
+check_store (gpointer data)
+{
+  StoreScene *scene = data;
+  GListModel *model = G_LIST_MODEL (scene->store);
+  guint next[N_APPENDERS + 1] = { 0 };
+  guint n_items = g_list_model_get_n_items (model);
+
+  if (n_items != (N_APPENDERS + 1) * scene->n || relay_list_store_get_n_pending (scene->store) != 0)
+    return G_SOURCE_CONTINUE;   /* not all applied yet: look again */
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+      int producer = GPOINTER_TO_INT (g_object_get_data (item, "producer"));
+      guint value = GPOINTER_TO_UINT (g_object_get_data (item, "value"));
+
+      if (producer < 0 || producer > N_APPENDERS || value != next[producer])
+        g_atomic_int_set (&scene->ok, FALSE);
+      else
+        next[producer]++;
+    }
+  g_clear_object (&scene->drained);
+  g_atomic_int_set (&scene->checked, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_list_store_producers (void)
+{
+  guint n_rounds = stress_count (10, 2);
+  Owner owner;
+
+  owner_start (&owner, 0, NULL, NULL, NULL);
+
+  for (guint r = 0; r < n_rounds; r++)
+    {
+      StoreScene scene = { .owner = &owner, .n = stress_count (10000, 100), .ok = TRUE };
+      Appender appenders[N_APPENDERS];
+      GThread *threads[N_APPENDERS];
+
+      scene.store = relay_list_store_new_for_context (owner.context, G_TYPE_OBJECT);
+      g_main_context_invoke (owner.context, start_drain, &scene);
+      for (int p = 0; p < N_APPENDERS; p++)
+        {
+          appenders[p] = (Appender) { &scene, p };
+          threads[p] = g_thread_new ("appender", appender_thread, &appenders[p]);
+        }
+      for (int p = 0; p < N_APPENDERS; p++)
+        g_thread_join (threads[p]);
+      wait_for_count (&scene.drain_done, TRUE);
+
+      {
+        GSource *source = g_timeout_source_new (1);
+
+        g_source_set_callback (source, check_store, &scene, NULL);
+        g_source_attach (source, owner.context);
+        wait_for_count (&scene.checked, TRUE);
+        g_source_destroy (source);
+        g_source_unref (source);
+      }
+      g_assert_true (g_atomic_int_get (&scene.ok));
+      flush_owner (&owner);
+      g_object_unref (scene.store);
+    }
+
+  owner_join (&owner);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -649,6 +823,7 @@ main (int   argc,
   g_test_add_func ("/stress/channel/close-racing", test_close);
   g_test_add_func ("/stress/channel/cancel-and-close-racing", test_cancel_and_close);
   g_test_add_func ("/stress/channel/stream-jobs-cancelled", test_stream_jobs_cancelled);
+  g_test_add_func ("/stress/channel/list-store-6-threads-and-a-drain", test_list_store_producers);
 
   return g_test_run ();
 }
