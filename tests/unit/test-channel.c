@@ -462,6 +462,36 @@ test_receive_queued (void)
     g_assert_cmpint (g_value_get_int64 (relay_promise_get_value (r2, i)), ==, 4 + i);
 }
 
+/* Many values, the queue's storage wrapping round and growing: still every
+ * value once, in order. */
+static void
+test_receive_wrap_and_grow (void)
+{
+  g_autoptr(RelayChannel) channel = relay_channel_new (10000);
+  gint64 next = 0, sent = 0;
+
+  for (guint round = 0; round < 20; round++)
+    {
+      g_autoptr(RelayPromise) r = NULL;
+
+      for (guint i = 0; i < 7 + round * 13; i++)
+        g_assert_true (relay_channel_push_int64 (channel, sent++, NULL, NULL));
+      r = relay_channel_receive_many (channel, 5 + round * 7);
+      settle (r);
+      for (guint i = 0; i < relay_promise_get_n_values (r); i++)
+        g_assert_cmpint (g_value_get_int64 (relay_promise_get_value (r, i)), ==, next++);
+    }
+  g_assert_cmpuint (relay_channel_get_n_queued (channel), ==, sent - next);
+  while (next < sent)
+    {
+      g_autoptr(RelayPromise) r = relay_channel_receive_many (channel, 100);
+
+      settle (r);
+      for (guint i = 0; i < relay_promise_get_n_values (r); i++)
+        g_assert_cmpint (g_value_get_int64 (relay_promise_get_value (r, i)), ==, next++);
+    }
+}
+
 /* Empty: pending receives wait, and are served in the order they were made. */
 static void
 test_receive_empty (void)
@@ -914,6 +944,7 @@ main (int argc, char **argv)
   g_test_add_func ("/channel/push/full-then-cancelled", test_push_full_then_cancelled);
   g_test_add_func ("/channel/receive/queued", test_receive_queued);
   g_test_add_func ("/channel/receive/empty", test_receive_empty);
+  g_test_add_func ("/channel/receive/wrap-and-grow", test_receive_wrap_and_grow);
   g_test_add_func ("/channel/receive/closed", test_receive_closed);
   g_test_add_func ("/channel/receive/empty-then-closed", test_receive_empty_then_closed);
   g_test_add_func ("/channel/receive/cancelled", test_receive_cancelled);
