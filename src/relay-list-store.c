@@ -76,6 +76,7 @@ struct _RelayListStore
   Drain         *drain_waiting; /* context only: a drain that waits for room */
   gint64         emptied_usec;  /* context only: when a batch last emptied the queue */
   GSource       *timer;         /* context only: applies the next batch when the interval is over */
+  gboolean       configured;    /* context only: the notifier's priority and name are set */
 };
 
 static void relay_list_store_list_model_init (GListModelInterface *iface);
@@ -286,6 +287,15 @@ on_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* On the context: the notifier's priority and name may only be set there. */
+static void
+configure_notifier (RelayListStore *self)
+{
+  self->configured = TRUE;
+  relay_notifier_set_priority (self->notifier, G_PRIORITY_DEFAULT_IDLE);
+  relay_notifier_set_name (self->notifier, "RelayListStore");
+}
+
 static gboolean
 on_notified (RelayNotifier *notifier,
              guint          n_triggers,
@@ -295,6 +305,9 @@ on_notified (RelayNotifier *notifier,
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
+
+  if (!self->configured)
+    configure_notifier (self);
 
   apply_batch (self);
 
@@ -314,9 +327,9 @@ relay_list_store_constructed (GObject *object)
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
   g_weak_ref_init (weak, self);
+  /* Its priority and name are set by its first dispatch, on the context's
+   * thread, as a notifier requires: this may be any thread. */
   self->notifier = relay_notifier_new_for_context (self->context, on_notified, weak, weak_ref_free);
-  relay_notifier_set_priority (self->notifier, G_PRIORITY_DEFAULT_IDLE);
-  relay_notifier_set_name (self->notifier, "RelayListStore");
 }
 
 static void
