@@ -17,8 +17,9 @@
  * [signal@Gio.ListModel::items-changed], and a batch stops after the store's
  * budget (3 ms by default, see [method@Relay.ListStore.set_budget]) so that
  * the rest waits for the next main-loop iteration and the frames in between
- * are drawn. The store's source runs at %G_PRIORITY_DEFAULT_IDLE, below GTK's
- * drawing. Items appear in the order they were appended; the items of one
+ * are drawn. From its second batch on, the store's source runs at
+ * %G_PRIORITY_DEFAULT_IDLE, below GTK's drawing (the first, which sets that
+ * priority on the context's thread, runs at %G_PRIORITY_DEFAULT). Items appear in the order they were appended; the items of one
  * thread in the order that thread appended them.
  *
  * [method@Relay.ListStore.drain] fills the store from a [class@Relay.Channel]
