@@ -22,20 +22,24 @@ function outcome(promise) {
     return new Promise(resolve => promise.then(value => resolve({value}), error => resolve({error})));
 }
 
-test('a throwing chain handler is logged and returns null: fulfilled with no values', async () => {
+test('a throwing chain handler rejects the chained promise with a GLib.Error', async () => {
     const derived = resolvedInt(1).chain(() => {
-        throw new Error('thrown on purpose in a chain handler (GJS logs it)');
+        throw new Error('thrown on purpose in a chain handler');
     }, null);
-    assertEqual(await outcome(derived), {value: null});
-    assertEqual(derived.get_n_values(), 0);
+    const {error} = await outcome(derived);
+    assert(error.matches(Relay.Error, Relay.Error.FAILED), `${error}`);
+    assertEqual(error.message, 'Error: thrown on purpose in a chain handler');
+    assertEqual(derived.state, Relay.PromiseState.REJECTED);
 });
 
-test('a throwing then callback is logged; later handlers still run', async () => {
+test('a throwing then handler rejects its own result; later handlers still run', async () => {
     const source = resolvedInt(2);
-    source.then(() => {
-        throw new Error('thrown on purpose in a then callback (GJS logs it)');
-    }, null);
+    const thrown = new Error('thrown on purpose in a then handler');
+    const failed = source.then(() => {
+        throw thrown;
+    });
     assertEqual(await outcome(source), {value: 2});
+    assert((await outcome(failed)).error === thrown, 'the same exception');
 });
 
 test('a throwing notifier callback is logged and the notifier is done, like a GLib source', async () => {

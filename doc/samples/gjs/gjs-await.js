@@ -1,9 +1,9 @@
 // gjs-await.js: awaiting Relay promises in GJS
 //
-// In JavaScript, `then` is relay_promise_then_values(): it has the shape
-// `then(onFulfilled, onRejected)` that `await` calls, and it passes values,
-// never the promise, so `await promise` gives the first value or throws the
-// GLib.Error. Gio._promisify on wait_async gives the same through GIO.
+// Relay's GJS override, which GJS applies when `gi://Relay` is imported, makes
+// a Relay promise a JavaScript thenable: `await promise` gives its value (an
+// array for several, undefined for none) or throws its GLib.Error.
+// Gio._promisify on wait_async gives the first value through GIO.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -25,8 +25,9 @@ async function main() {
         print('caught:', e.message, e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND));
     }
 
-    await Relay.Promise.new_delay(10);      // fulfilled with no values: undefined/null
-    print('10 ms later');
+    const nothing = await Relay.Promise.new_delay(10);   // fulfilled with no values
+    print('10 ms later:', nothing);                      // undefined
+    print('two values:', await Relay.Promise.new_resolved_values([4, 2]));   // [4, 2]
 }
 // [/await]
 
