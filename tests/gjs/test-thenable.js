@@ -331,4 +331,50 @@ test('misuse: a non-iterable rejects a combinator, a non-function handler throws
     assertGError(error, Relay.error_quark(), Relay.Error.FAILED, 'use then()');
 });
 
+test('stress: jobs settling on workers race a cancellation from the main thread', async () => {
+    // Every round starts jobs on a 3-thread pool, awaits one of them, then
+    // cancels the cancellable they share while the others finish on the
+    // workers or wait in the queue. Each job ends exactly once, either with
+    // its value or with CANCELLED, whichever came first; the awaited one is
+    // fulfilled; a JavaScript reaction never runs twice.
+    const pool = Relay.Pool.new(3);
+    let fulfilled = 0, cancelled = 0;
+    try {
+        for (let round = 0; round < 30; round++) {
+            const cancellable = new Gio.Cancellable();
+            const calls = new Array(20).fill(0);
+            const jobs = calls.map((_, i) => RelayExamples.add_after_delay(pool, i, round, i % 4)
+                .cancelWith(cancellable));
+            const outcomes = jobs.map((job, i) => job.then(value => {
+                calls[i]++;
+                return {value};
+            }, error => {
+                calls[i]++;
+                return {error};
+            }));
+            // Cancelled once job k is done: jobs before it in the queue are
+            // mostly done, those after it mostly not.
+            const k = round % jobs.length;
+            assertEqual(await jobs[k], k + round);
+            cancellable.cancel();
+            const settled = await Relay.Promise.all(outcomes);
+            settled.forEach(({value, error}, i) => {
+                if (error === undefined) {
+                    assertEqual(value, i + round, `job ${i} of round ${round}:`);
+                    fulfilled++;
+                } else {
+                    assertGError(error, IO_ERROR, Gio.IOErrorEnum.CANCELLED);
+                    cancelled++;
+                }
+            });
+            assertEqual(calls, calls.map(() => 1), 'each reaction ran once:');
+            assert(jobs.every(job => !job.is_pending()));
+        }
+    } finally {
+        pool.shutdown();
+    }
+    assert(fulfilled >= 30, 'the awaited job of every round was fulfilled');
+    print(`# ${fulfilled} fulfilled, ${cancelled} cancelled`);
+});
+
 run();
