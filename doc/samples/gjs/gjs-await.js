@@ -14,7 +14,8 @@ import Relay from 'gi://Relay';
 // [await]
 async function main() {
     const answer = Relay.Promise.new_resolved_values([42]);
-    print('awaited:', await answer);
+    const value = await answer;
+    print('awaited:', value);
 
     const failed = new Relay.Promise();
     failed.reject_literal(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND, 'no such file');
@@ -23,11 +24,14 @@ async function main() {
         throw new Error('not reached');
     } catch (e) {
         print('caught:', e.message, e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND));
+        seen.push(e.code);
     }
 
     const nothing = await Relay.Promise.new_delay(10);   // fulfilled with no values
     print('10 ms later:', nothing);                      // undefined
-    print('two values:', await Relay.Promise.new_resolved_values([4, 2]));   // [4, 2]
+    const pair = await Relay.Promise.new_resolved_values([4, 2]);
+    print('two values:', pair);                          // [4, 2]
+    seen.push(value, nothing, pair);
 }
 // [/await]
 
@@ -40,14 +44,21 @@ async function viaGio() {
         promise.resolve_string('from a timeout');
         return GLib.SOURCE_REMOVE;
     });
-    print('wait_async:', await promise.wait_async(null));
+    const value = await promise.wait_async(null);
+    print('wait_async:', value);
+    seen.push(value);
 }
 // [/promisify]
 
 const loop = new GLib.MainLoop(null, false);
+const seen = [];
 let status = 1;
 main().then(viaGio).then(() => {
-    status = 0;
+    const expected = [Gio.IOErrorEnum.NOT_FOUND, 42, undefined, [4, 2], 'from a timeout'];
+    if (JSON.stringify(seen) === JSON.stringify(expected) && seen[2] === undefined)
+        status = 0;
+    else
+        print('unexpected:', JSON.stringify(seen));
 }).catch(e => {
     logError(e);
 }).finally(() => loop.quit());
