@@ -2,10 +2,11 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// GJS reports an exception thrown by a callback from C as a critical ("JS
-// ERROR") and returns null to C, so this file runs without
-// G_DEBUG=fatal-criticals. In an async function, the same exception simply
-// rejects the JavaScript promise.
+// A promise handler's exception rejects the promise it derives (the GJS
+// override catches it). GJS reports an exception thrown by any other callback
+// from C (a notifier's, a job's) as a critical ("JS ERROR") and returns null
+// to C, so this file runs without G_DEBUG=fatal-criticals. In an async
+// function, an exception simply rejects the JavaScript promise.
 import Gio from 'gi://Gio';
 import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
