@@ -52,12 +52,15 @@ function _init() {
 
     // The value `await` gives for a fulfilled Relay promise.
     function fulfilledValue(promise) {
-        const n = promise.get_n_values();
-        if (n === 0)
+        const values = promise.get_values();    // one call into C, not two
+        switch (values.length) {
+        case 0:
             return undefined;
-        if (n === 1)
-            return promise.get_value(0);
-        return promise.get_values();
+        case 1:
+            return values[0];
+        default:
+            return values;
+        }
     }
 
     // The Relay promises that JavaScript reactions wait on. GJS keeps the
