@@ -170,6 +170,42 @@ test('wrong-type values throw Error from GJS marshalling', async () => {
     assert(promise.resolve_int64(3), 'still usable');
 });
 
+test('getters throw instead of returning a default: pending, rejected, no value, wrong type', () => {
+    const pending = new Relay.Promise();
+    assertThrows(() => pending.get_int64(), Error, 'still pending');
+    assertThrows(() => pending.get_values(), Error, 'still pending');
+    assertThrows(() => pending.get_value(0), Error, 'still pending');
+
+    const failed = rejected('read me');
+    for (const read of [() => failed.get_string(), () => failed.get_values()]) {
+        let thrown = null;
+        try {
+            read();
+        } catch (e) {
+            thrown = e;
+        }
+        assert(thrown instanceof GLib.Error, `a GLib.Error, not ${thrown}`);
+        assert(thrown.matches(IO_ERROR, Gio.IOErrorEnum.FAILED), 'the rejection GError itself');
+        assertEqual(thrown.message, 'read me');
+    }
+
+    const empty = new Relay.Promise();
+    empty.resolve_values([]);
+    assertThrows(() => empty.get_int64(), RangeError, 'there is no value 0');
+    assertThrows(() => resolvedInt(1).get_value(1), RangeError, 'there is no value 1');
+
+    assertThrows(() => resolvedInt(7).get_string(), TypeError, 'not a string');
+    assertThrows(() => resolvedInt(7).get_boolean(), TypeError, 'not a boolean');
+
+    // and the right reads still work
+    assertEqual(resolvedInt(7).get_int64(), 7);
+    const text = new Relay.Promise();
+    text.resolve_string('hi');
+    assertEqual(text.get_string(), 'hi');
+    assertEqual(empty.get_values().length, 0);
+    pending.cancel();
+});
+
 test('settling twice returns false and keeps the first outcome', async () => {
     const fulfilled = new Relay.Promise();
     assert(fulfilled.resolve_string('first'));

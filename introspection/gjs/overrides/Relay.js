@@ -22,6 +22,10 @@
 // - chain, catch_error: the C-style handlers (they receive the settled Relay
 //   promise) may return any value GObject can hold, a thenable, or throw.
 // - cancelWith(cancellable): cancel the promise when a Gio.Cancellable is.
+// - get_value, get_values and the typed getters throw (the GLib.Error of a
+//   rejected promise, an Error for a pending one, a RangeError or TypeError
+//   for a missing value or one of another type) instead of returning C's
+//   default.
 
 const {GLib, Gio} = imports.gi;
 
@@ -35,6 +39,7 @@ function _init() {
     const thenValues = proto.then;
     const cChain = proto.chain;
     const cCatchError = proto.catch_error;
+    const cGetValues = proto.get_values;
 
     // Introspected methods are writable but not configurable: assign them.
     // New names are defined as methods are, not enumerable.
@@ -52,7 +57,7 @@ function _init() {
 
     // The value `await` gives for a fulfilled Relay promise.
     function fulfilledValue(promise) {
-        const values = promise.get_values();    // one call into C, not two
+        const values = cGetValues.call(promise);    // one call into C, not two
         switch (values.length) {
         case 0:
             return undefined;
@@ -225,4 +230,61 @@ function _init() {
     define(RelayPromise, 'allSettled', allSettled);
     define(RelayPromise, 'any', combinator('any', Promise.any));
     define(RelayPromise, 'race', combinator('race', Promise.race));
+
+    // Reading a promise that has no value to give throws, as JavaScript
+    // would, instead of C's critical and default value: a pending promise
+    // (await it instead), a rejected one (its GLib.Error is thrown), one
+    // fulfilled with no values, or a value of another type.
+    const typedGetters = {
+        get_boolean: 'boolean',
+        get_int64: 'number',
+        get_double: 'number',
+        get_string: 'string',
+        get_object: 'object',
+    };
+    // The error of a rejected promise, thrown to the reader: that handles
+    // the rejection (it is not reported as unhandled).
+    function handledError(promise) {
+        thenValues.call(promise, null, null);
+        return promise.get_error();
+    }
+    function checkReadable(promise, method, index = 0) {
+        switch (promise.get_state()) {
+        case Relay.PromiseState.PENDING:
+            throw new Error(`${method}(): the promise is still pending; await it, ` +
+                'or read it in a then() handler');
+        case Relay.PromiseState.REJECTED:
+            throw handledError(promise);
+        }
+        if (index >= promise.get_n_values()) {
+            throw new RangeError(`${method}(): the promise was fulfilled with ` +
+                `${promise.get_n_values()} value(s), there is no value ${index}`);
+        }
+    }
+    for (const [method, jsType] of Object.entries(typedGetters)) {
+        const cGetter = proto[method];
+        define(proto, method, function (...args) {
+            checkReadable(this, method);
+            const value = this.get_values()[0];
+            const actual = typeof value === 'bigint' ? 'number' : typeof value;
+            if (actual !== jsType && !(jsType === 'object' && value === null)) {
+                throw new TypeError(`${method}(): the promise's value is a ${typeof value}, ` +
+                    `not a ${jsType}`);
+            }
+            return cGetter.call(this, ...args);
+        });
+    }
+    const cGetValue = proto.get_value;
+    define(proto, 'get_value', function (index) {
+        checkReadable(this, 'get_value', index);
+        return cGetValue.call(this, index);
+    });
+    define(proto, 'get_values', function () {
+        const state = this.get_state();
+        if (state === Relay.PromiseState.PENDING)
+            throw new Error('get_values(): the promise is still pending; await it');
+        if (state === Relay.PromiseState.REJECTED)
+            throw handledError(this);
+        return cGetValues.call(this);
+    });
 }
