@@ -131,7 +131,7 @@ run_meson_test "all suites" -C "$build" --num-processes 2
 
 # 2. valgrind memcheck: unit at full size; stress and fuzz scaled down by the
 #    setup (tests/stress/meson.build). Errors and definite/indirect leaks fail.
-run_meson_test "valgrind" -C "$build" --setup=valgrind --suite unit --suite stress --suite fuzz --num-processes 2
+run_meson_test "valgrind" -C "$build" --setup=valgrind --suite unit --suite gio --suite stress --suite fuzz --num-processes 2
 
 # 3. AddressSanitizer + UndefinedBehaviorSanitizer build of the C suites; the
 #    asan setup sets the sanitizer options (halt on error, leak checks).
@@ -141,7 +141,7 @@ if [ ! -f "$asan_build/build.ninja" ]; then
     -Dintrospection=disabled -Ddemos=false -Ddocs=false >/dev/null
 fi
 meson compile -C "$asan_build"
-run_meson_test "asan+ubsan" -C "$asan_build" --setup=asan --suite unit --suite stress --suite fuzz --num-processes 2
+run_meson_test "asan+ubsan" -C "$asan_build" --setup=asan --suite unit --suite gio --suite stress --suite fuzz --num-processes 2
 
 echo
 echo "$total_passed passed, $total_failed failed"
