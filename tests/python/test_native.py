@@ -15,6 +15,8 @@ from gi.repository import Gio, GObject
 
 from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, main, settle
 
+import gi.overrides.Relay as override  # noqa: E402 (after relaytesting loaded Relay)
+
 
 def resolved(result):
     promise = Relay.Promise()
@@ -65,13 +67,17 @@ class AsyncioTests(TestCase):
         # handler runs, on the thread that runs asyncio, before the await ends.
         threads = []
 
+        def handler(value):
+            threads.append((threading.get_ident(), len(override._pumps)))
+            return value + 1
+
         async def body():
-            chained = Relay.run_in_thread(lambda job: 20).then(
-                lambda value: threads.append(threading.get_ident()) or value + 1)
-            return await chained
+            return await Relay.run_in_thread(lambda job: 20).then(handler)
 
         self.assertEqual(in_asyncio(body()), 21)
-        self.assertEqual(threads, [threading.main_thread().ident])
+        # Run by the pump that asyncio ran for the default context.
+        self.assertEqual(threads, [(threading.main_thread().ident, 1)])
+        self.assertEqual(override._pumps, {})      # gone with the last await
 
     def test_asyncio_and_relay_interleave(self):
         # asyncio's own work keeps running while a Relay job is awaited: the
@@ -142,6 +148,57 @@ class AsyncioTests(TestCase):
         self.assertEqual(saw, [True])
         self.assertGError(promise.get_error(), 'g-io-error-quark', Gio.IOErrorEnum.CANCELLED)
         drain()
+
+    def test_many_awaits_from_several_tasks(self):
+        # Stress: 4 asyncio tasks each await 200 jobs (settled on workers)
+        # and 200 chained handlers, interleaved; every handler runs on the
+        # asyncio thread, every value arrives, in order per task.
+        threads = set()
+        pool = Relay.Pool.new(3)
+
+        async def task(k):
+            got = []
+            for i in range(200):
+                job = pool.run(lambda job, i: i * 10 + k, i)
+                got.append(await job.then(lambda v: threads.add(threading.get_ident()) or v))
+                if i % 50 == 0:
+                    await asyncio.sleep(0)
+            return got
+
+        async def body():
+            return await asyncio.gather(*(task(k) for k in range(4)))
+
+        results = in_asyncio(body())
+        self.assertEqual(results, [[i * 10 + k for i in range(200)] for k in range(4)])
+        self.assertEqual(threads, {threading.main_thread().ident})
+        pool.shutdown()
+
+    def test_await_under_gbulb(self):
+        # asyncio on the GLib loop (gbulb, as in a GTK application): the
+        # loop iterates the default main context already; awaiting works
+        # and the handlers run on the main thread.
+        import gbulb     # python3-gbulb; a missing one fails the test
+
+        threads = []
+
+        def handler(value):
+            threads.append((threading.get_ident(), len(override._pumps)))
+            return value + 1
+
+        async def body():
+            chained = Relay.run_in_thread(lambda job: 1).then(handler)
+            await asyncio.sleep(0)
+            return await chained, await Relay.all([resolved('a'), Relay.Promise.new_delay(1)])
+
+        # The loop gbulb's policy gives the main thread: GLib's default context.
+        loop = gbulb.GLibEventLoop(context=GLib.MainContext.default())
+        try:
+            result = loop.run_until_complete(asyncio.wait_for(body(), STALL_SECONDS))
+        finally:
+            loop.close()
+        self.assertEqual(result, (2, ['a', None]))
+        # No pump: gbulb's loop dispatched the handler itself.
+        self.assertEqual(threads, [(threading.main_thread().ident, 0)])
 
     def test_rejection_in_asyncio_raises_the_glib_error(self):
         async def body():
