@@ -173,6 +173,32 @@ class AsyncioTests(TestCase):
         self.assertEqual(threads, {threading.main_thread().ident})
         pool.shutdown()
 
+    def test_two_asyncio_threads_share_the_default_context(self):
+        # Stress: two threads run asyncio loops at once and await jobs whose
+        # promises both belong to GLib's global default context (neither
+        # thread pushed one). One loop owns the context at a time and runs
+        # the handlers; the other takes over whenever it is let go. Every
+        # await ends with its value, whichever thread dispatched it.
+        results = {}
+        pool = Relay.Pool.new(2)
+
+        def thread(k):
+            async def body():
+                got = []
+                for i in range(150):
+                    got.append(await pool.run(lambda job, i: (k, i), i).then(lambda v: v))
+                return got
+            results[k] = in_asyncio(body())
+
+        workers = [threading.Thread(target=thread, args=(k,)) for k in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(STALL_SECONDS)
+        self.assertEqual(results, {k: [(k, i) for i in range(150)] for k in range(2)})
+        self.assertEqual(override._pumps, {})
+        pool.shutdown()
+
     def test_await_under_gbulb(self):
         # asyncio on the GLib loop (gbulb, as in a GTK application): the
         # loop iterates the default main context already; awaiting works

@@ -298,34 +298,56 @@ def _context_pointer(context):
 class _ContextPump:
     """Iterates a GLib main context from an asyncio loop (see above)."""
 
+    RETRY_SECONDS = 0.01
+
     @classmethod
     def start(cls, loop, context):
-        """A running pump for context on loop, or None when it needs none."""
+        """A pump for context on loop, or None when it needs none."""
         key = (loop, _context_pointer(context))
         pump = _pumps.get(key)
         if pump is None:
             if context.is_owner():
                 return None     # this thread iterates it already (gbulb, a GLib loop)
-            if not context.acquire():
-                return None     # another thread iterates it
             pump = _pumps[key] = cls(loop, context, key)
         pump.users += 1
         return pump
 
     def __init__(self, loop, context, key):
+        if _context_pointer(GLib.MainContext.default()) != _glib.g_main_context_default():
+            raise RuntimeError('This PyGObject does not give a GLib.MainContext\'s address as its '
+                               'hash(): Relay cannot iterate GLib from a plain asyncio loop here; '
+                               'run asyncio on GLib\'s loop (gbulb) or use Relay.spawn()')
         self.loop = loop
         self.context = context
         self.pointer = key[1]
         self.key = key
         self.users = 0
+        self.owner = False
         self.fds = (_PollFD * 8)()
         self.watched = {}       # fd -> events registered with the loop
         self.timer = None
         self.scheduled = None
-        self.schedule()
+        self.acquire()
+
+    def acquire(self):
+        """Becomes the context's owner, or waits for its owner to let it go.
+
+        While another thread iterates the context (a GTK main thread, another
+        asyncio loop), that thread runs the handlers, and the one that ends
+        an await wakes this loop; this loop tries again now and then, in case
+        that thread stops iterating while an await here still needs it.
+        """
+        self.timer = None
+        if self.users < 0:
+            return
+        if self.context.acquire():
+            self.owner = True
+            self.schedule()
+        else:
+            self.timer = self.loop.call_later(self.RETRY_SECONDS, self.acquire)
 
     def schedule(self, *ignored):
-        if self.scheduled is None and self.users >= 0:
+        if self.scheduled is None and self.owner:
             self.scheduled = self.loop.call_soon(self.iterate)
 
     def iterate(self):
@@ -385,16 +407,19 @@ class _ContextPump:
         self.users -= 1
         if self.users > 0:
             return
-        # What is due now still runs (handlers of the promise just awaited).
-        while self.context.iteration(False):
-            pass
         del _pumps[self.key]
-        for fd in list(self.watched):
-            self.unwatch(fd)
+        self.users = -1
         for handle in (self.timer, self.scheduled):
             if handle is not None:
                 handle.cancel()
-        self.users = -1
+        if not self.owner:
+            return
+        # What is due now still runs (handlers of the promise just awaited).
+        while self.context.iteration(False):
+            pass
+        for fd in list(self.watched):
+            self.unwatch(fd)
+        self.owner = False
         self.context.release()
 
 
