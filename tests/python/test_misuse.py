@@ -79,7 +79,7 @@ class WrongTypeTests(TestCase):
             promise.resolve_int64('7')
         with self.assertRaises(OverflowError):
             promise.resolve_int64(1 << 64)
-        with self.assertRaisesRegex(TypeError, 'Must be sequence'):
+        with self.assertRaisesRegex(TypeError, 'takes a sequence of values, not int'):
             promise.resolve_values(5)
         with self.assertRaisesRegex(TypeError, 'Must be GLib.Error'):
             promise.reject('an error message is not an error')

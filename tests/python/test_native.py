@@ -268,6 +268,7 @@ class ExceptionTests(TestCase):
             self.assertEqual(error.args, ('missing key',))
             frames = [frame.name for frame in traceback.extract_tb(error.__traceback__)]
             self.assertIn('failing_job', frames)
+            self.assertEqual(frames.count('failing_job'), 1)
 
     def test_handler_exception_reaches_await_and_passes_through_then(self):
         def handler(value):
@@ -324,6 +325,13 @@ class BadInputTests(TestCase):
             resolved(1).finally_(lambda value: None)
         drain()
 
+    def test_coroutine_function_as_job_is_refused(self):
+        async def job_func(job):
+            return 1
+
+        with self.assertRaisesRegex(TypeError, 'coroutine function'):
+            Relay.run_in_thread(job_func)
+
     def test_settling_twice_raises(self):
         promise = Relay.Promise()
         promise.resolve_result('first')
@@ -375,6 +383,32 @@ class IntegerTests(TestCase):
                 self.assertEqual(promise.get_int64(), number)
                 self.assertEqual(resolved(number).get_int64(), number)
                 self.assertEqual(settle(Relay.run_in_thread(lambda job: number)).result(), number)
+
+    def test_int64_through_every_setter(self):
+        big = 2 ** 40
+        self.assertEqual(Relay.Promise.new_resolved(big).result(), big)
+        self.assertEqual(Relay.Promise.new_resolved_values([big, 'x']).result(), (big, 'x'))
+        promise = Relay.Promise()
+        promise.resolve_values([big, -big])
+        self.assertEqual(promise.result(), (big, -big))
+
+        def explicit(job):
+            job.return_value(big)
+
+        def several(job):
+            job.return_values([big, 1])
+
+        self.assertEqual(settle(Relay.run_in_thread(explicit)).result(), big)
+        self.assertEqual(settle(Relay.run_in_thread(several)).result(), (big, 1))
+
+    def test_job_returning_a_too_large_int_raises_in_the_awaiting_code(self):
+        async def body():
+            try:
+                await Relay.run_in_thread(lambda job: 2 ** 64)
+            except OverflowError as error:
+                return str(error)
+
+        self.assertIn('int64', in_asyncio(body()))
 
     def test_larger_integers_raise(self):
         for number in (2 ** 63, -(2 ** 63) - 1, 2 ** 80):

@@ -100,6 +100,10 @@ def _check_callable(func, n_args, what, args=(), kwargs=None):
     """Raises TypeError now unless func(n_args positional + args, **kwargs) works."""
     if not callable(func):
         raise TypeError('%s is not callable: %r' % (what, func))
+    if inspect.iscoroutinefunction(func):
+        raise TypeError('%s %s is a coroutine function: Relay would call it and get a '
+                        'coroutine that nobody runs. Pass a plain function, and await in '
+                        'the coroutine that calls this' % (what, getattr(func, '__qualname__', func)))
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError):
@@ -138,6 +142,13 @@ def _to_gvalue(obj):
     return GObject.Value(gtype, obj)
 
 
+def _value_list(values, what):
+    """GValues for a sequence of Python values, or TypeError now."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, '__iter__'):
+        raise TypeError('%s takes a sequence of values, not %s' % (what, type(values).__name__))
+    return [_to_gvalue(value) for value in values]
+
+
 def _to_values(result):
     """The promise values for a Python result (see the module docs)."""
     if result is None:
@@ -170,7 +181,7 @@ def _cause_box(promise):
 
 
 def _record(box, exc, error):
-    box[:] = [(exc, error)]
+    box[:] = [(exc, error, exc.__traceback__)]
 
 
 def _cause(promise, error=None):
@@ -178,13 +189,15 @@ def _cause(promise, error=None):
     box = promise.__dict__.get('_relay_cause')
     if not box:
         return None
-    exc, recorded = box[0]
+    exc, recorded, traceback = box[0]
     if error is None:
         error = Relay.Promise.get_error(promise)
     if error is None or (error.domain, error.code, error.message) != \
             (recorded.domain, recorded.code, recorded.message):
         return None     # settled otherwise first (cancelled, say)
-    return exc
+    # As asyncio's Future.result(): each raise starts from the original
+    # traceback, so awaiting the promise twice does not pile frames up.
+    return exc.with_traceback(traceback)
 
 
 def _handled(promise):
@@ -535,6 +548,20 @@ class Promise(Relay.Promise):
         """Fulfils the promise with one value; ``int`` as int64 (see the module docs)."""
         return Relay.Promise.resolve(self, _to_gvalue(value))
 
+    def resolve_values(self, values):
+        """Fulfils the promise with several values (see the module docs)."""
+        return Relay.Promise.resolve_values(self, _value_list(values, 'resolve_values()'))
+
+    @staticmethod
+    def new_resolved(value):
+        """A promise fulfilled with one value; ``int`` as int64."""
+        return Relay.Promise.new_resolved(_to_gvalue(value))
+
+    @staticmethod
+    def new_resolved_values(values):
+        """A promise fulfilled with several values."""
+        return Relay.Promise.new_resolved_values(_value_list(values, 'new_resolved_values()'))
+
     def then(self, on_fulfilled=None, on_rejected=None):
         """Calls ``on_fulfilled(result)`` or ``on_rejected(exception)`` once settled.
 
@@ -795,6 +822,10 @@ class Job(Relay.Job):
     def return_value(self, value):
         """Returns one value (``int`` as int64); a Python job may just ``return`` it."""
         Relay.Job.return_value(self, _to_gvalue(value))
+
+    def return_values(self, values):
+        """Returns several values; a Python job may just ``return`` a tuple."""
+        Relay.Job.return_values(self, _value_list(values, 'return_values()'))
 
 
 Job = override(Job)
