@@ -270,6 +270,28 @@ class ExceptionTests(TestCase):
             self.assertIn('failing_job', frames)
             self.assertEqual(frames.count('failing_job'), 1)
 
+    def test_relay_runner_raises_the_coroutines_exception(self):
+        async def body():
+            await Relay.Promise.new_delay(1)
+            raise LookupError('from the coroutine')
+
+        for timeout in (None, STALL_SECONDS):
+            with self.assertRaisesRegex(LookupError, 'from the coroutine'):
+                Relay.run_until_complete(body(), timeout=timeout)
+
+    def test_spawned_rejection_nobody_reads_is_reported(self):
+        async def body():
+            await Relay.Promise.new_delay(1)
+            raise LookupError('nobody reads me')
+
+        with Unhandled() as unhandled:
+            spawned = Relay.spawn(body())
+            while Relay.Promise.is_pending(spawned):
+                GLib.MainContext.default().iteration(True)
+            drain()
+        self.assertEqual(len(unhandled.warnings), 1)
+        self.assertIn('LookupError: nobody reads me', unhandled.warnings[0])
+
     def test_handler_exception_reaches_await_and_passes_through_then(self):
         def handler(value):
             raise ValueError('bad %d' % value)

@@ -945,7 +945,7 @@ def spawn(coroutine):
                               % type(awaited).__name__)
 
         awaiting[:] = [awaited]
-        if outcome.get_state() == Relay.PromiseState.REJECTED:
+        if Relay.Promise.get_state(outcome) == Relay.PromiseState.REJECTED:
             awaited.cancel()
         _when_settled(awaited, step)
 
@@ -966,7 +966,7 @@ def run_until_complete(awaitable, timeout=None):
     """Iterates the thread-default main context until ``awaitable`` is done.
 
     ``awaitable`` is a coroutine (started with :func:`spawn`) or a promise.
-    Returns its result or raises its GLib.Error, like ``Promise.result()``.
+    Returns its result or raises its exception, like ``Promise.result()``.
     With ``timeout`` (in seconds), gives up after that long with a
     ``Gio.IOErrorEnum.TIMED_OUT`` GLib.Error, cancelling the work if nothing
     else waits for it. For scripts and tests; a GTK application already runs
@@ -980,13 +980,19 @@ def run_until_complete(awaitable, timeout=None):
         raise TypeError('run_until_complete() needs a coroutine or a Relay.Promise, not %s'
                         % type(awaitable).__name__)
 
+    timed = promise
     if timeout is not None:
-        promise = promise.timeout(max(0, int(timeout * 1000)))
+        timed = promise.timeout(max(0, int(timeout * 1000)))
 
     loop = GLib.MainLoop.new(GLib.MainContext.ref_thread_default(), False)
-    _when_settled(promise, loop.quit)
+    _when_settled(timed, loop.quit)
     loop.run()
-    return promise.result()
+    if Relay.Promise.get_state(timed) == Relay.PromiseState.REJECTED:
+        exc = _cause(promise, Relay.Promise.get_error(timed))
+        if exc is not None:     # the awaitable's own exception, not the timeout's
+            _handled(timed)
+            raise exc
+    return timed.result()
 
 
 __all__.append('run_until_complete')
