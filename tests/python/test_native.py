@@ -111,6 +111,30 @@ class AsyncioTests(TestCase):
         worker.join(STALL_SECONDS)
         self.assertEqual(out, ['from worker'])
 
+    def test_await_in_a_thread_with_its_own_context(self):
+        # The thread pushed a thread-default context (which acquires it):
+        # its promises belong to it, and its asyncio loop iterates it.
+        out = []
+
+        def thread():
+            context = GLib.MainContext.new()
+            context.push_thread_default()
+            try:
+                async def body():
+                    promise = Relay.run_in_thread(lambda job: 'own context')
+                    same = promise.get_context() == context or \
+                        hash(promise.get_context()) == hash(context)
+                    value = await promise.then(lambda v: (v, threading.get_ident()))
+                    return same, value
+                out.append(in_asyncio(body()))
+            finally:
+                context.pop_thread_default()
+
+        worker = threading.Thread(target=thread)
+        worker.start()
+        worker.join(STALL_SECONDS)
+        self.assertEqual(out, [(True, ('own context', worker.ident))])
+
     def test_cancelling_the_asyncio_task_cancels_the_job(self):
         started = threading.Event()
         finished = threading.Event()
@@ -365,14 +389,22 @@ class BadInputTests(TestCase):
 
     def test_job_return_then_value_is_reported(self):
         hooked = []
+        reported = threading.Event()
 
         def job_func(job):
             job.return_int64(1)
             return 2
 
-        old_hook, sys.excepthook = sys.excepthook, lambda *info: hooked.append(info[1])
+        def hook(*info):
+            hooked.append(info[1])
+            reported.set()
+
+        # The promise settles at return_int64(); the report comes after, on
+        # the worker, so wait for the report itself.
+        old_hook, sys.excepthook = sys.excepthook, hook
         try:
             promise = settle(Relay.run_in_thread(job_func))
+            self.assertTrue(reported.wait(STALL_SECONDS))
         finally:
             sys.excepthook = old_hook
         self.assertEqual(promise.result(), 1)

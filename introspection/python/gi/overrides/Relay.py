@@ -319,8 +319,12 @@ class _ContextPump:
         key = (loop, _context_pointer(context))
         pump = _pumps.get(key)
         if pump is None:
-            if context.is_owner():
-                return None     # this thread iterates it already (gbulb, a GLib loop)
+            if context.is_owner() and GLib.main_depth() > 0:
+                # This thread is dispatching GLib sources (gbulb's loop runs
+                # asyncio from one): it iterates the context already. Owning
+                # it outside a dispatch (push_thread_default() acquires it)
+                # iterates nothing, so then the pump runs.
+                return None
             pump = _pumps[key] = cls(loop, context, key)
         pump.users += 1
         return pump
