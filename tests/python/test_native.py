@@ -96,6 +96,23 @@ class AsyncioTests(TestCase):
 
         self.assertEqual(in_asyncio(body()), ('job', 'other'))
 
+    def test_a_busy_glib_source_does_not_starve_asyncio(self):
+        # An idle source that is always ready: the asyncio loop still runs its
+        # own callbacks and every await ends.
+        spins = []
+        source = GLib.idle_add(lambda: spins.append(1) or GLib.SOURCE_CONTINUE)
+        try:
+            async def body():
+                values = []
+                for i in range(20):
+                    values.append(await Relay.run_in_thread(lambda job, i: i, i))
+                    await asyncio.sleep(0)
+                return values
+            self.assertEqual(in_asyncio(body()), list(range(20)))
+        finally:
+            GLib.source_remove(source)
+        self.assertTrue(spins)      # GLib's source ran too, on this thread
+
     def test_await_in_a_thread_running_its_own_asyncio_loop(self):
         # A promise of the global default context awaited from asyncio in a
         # thread: that thread's loop iterates the context.

@@ -431,9 +431,10 @@ class _ContextPump:
                 handle.cancel()
         if not self.owner:
             return
-        # What is due now still runs (handlers of the promise just awaited).
-        while self.context.iteration(False):
-            pass
+        # What is due now still runs (other handlers of the promise just
+        # awaited); one round, so a source that is always ready cannot keep
+        # the await from ending.
+        self.context.iteration(False)
         for fd in list(self.watched):
             self.unwatch(fd)
         self.owner = False
