@@ -922,7 +922,9 @@ def spawn(coroutine):
     coroutine sees a ``Gio.IOErrorEnum.CANCELLED`` GLib.Error.
     """
     if not inspect.iscoroutine(coroutine):
-        raise TypeError('spawn() needs a coroutine, not %s' % type(coroutine).__name__)
+        hint = (' (call the coroutine function: spawn(%s(...)))' % coroutine.__name__
+                if inspect.iscoroutinefunction(coroutine) else '')
+        raise TypeError('spawn() needs a coroutine, not %s%s' % (type(coroutine).__name__, hint))
 
     outcome = Promise()
     awaiting = []
