@@ -148,6 +148,10 @@ gbulb.install()                     # asyncio on the GLib main loop GTK uses
 app = Gtk.Application(application_id='org.example.RelayPrimes')
 app.connect('activate', activate)
 asyncio.get_event_loop().run_forever(application=app, argv=sys.argv[:1])
+# Before Python exits, wait for the jobs still running (a cancelled job
+# returns at its next check): Python code must not run on a worker thread
+# while the interpreter shuts down.
+Relay.Pool.get_default().shutdown()
 # [/main]
 
 if failures:

@@ -339,6 +339,7 @@ class _ContextPump:
         self.pointer = key[1]
         self.key = key
         self.users = 0
+        self.releasing = False
         self.owner = False
         self.fds = (_PollFD * 8)()
         self.watched = {}       # fd -> events registered with the loop
@@ -421,7 +422,18 @@ class _ContextPump:
             self.loop.remove_writer(fd)
 
     def stop(self):
+        """One await less; the last one lets the context go, a little later.
+
+        Later, from a callback: a coroutine that awaits promise after promise
+        starts its next await in the same step, and keeps the pump.
+        """
         self.users -= 1
+        if self.users == 0 and not self.releasing:
+            self.releasing = True
+            self.loop.call_soon(self.release)
+
+    def release(self):
+        self.releasing = False
         if self.users > 0:
             return
         del _pumps[self.key]
