@@ -390,6 +390,16 @@ class BadInputTests(TestCase):
             resolved(1).finally_(lambda value: None)
         drain()
 
+    def test_from_async_refuses_non_callables(self):
+        with self.assertRaisesRegex(TypeError, '_async function is not callable'):
+            Relay.Promise.from_async(5, lambda result: result)
+        with self.assertRaisesRegex(TypeError, '_finish function is not callable'):
+            Relay.Promise.from_async(lambda *args: None, None)
+        with self.assertRaisesRegex(TypeError, r'call the coroutine function: spawn\(body'):
+            async def body():
+                pass
+            Relay.spawn(body)
+
     def test_coroutine_function_as_job_is_refused(self):
         async def job_func(job):
             return 1

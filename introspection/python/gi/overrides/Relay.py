@@ -53,6 +53,7 @@ promise with ``resolve_result()`` or ``reject_exception()``
 
 import asyncio
 import ctypes
+import ctypes.util
 import inspect
 import select
 import threading
@@ -286,18 +287,35 @@ class _PollFD(ctypes.Structure):
     _fields_ = [('fd', ctypes.c_int), ('events', ctypes.c_ushort), ('revents', ctypes.c_ushort)]
 
 
-_glib = ctypes.CDLL('libglib-2.0.so.0')
-_glib.g_main_context_prepare.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
-_glib.g_main_context_prepare.restype = ctypes.c_int
-_glib.g_main_context_query.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int),
-                                       ctypes.POINTER(_PollFD), ctypes.c_int]
-_glib.g_main_context_query.restype = ctypes.c_int
-_glib.g_main_context_check.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_PollFD),
-                                       ctypes.c_int]
-_glib.g_main_context_check.restype = ctypes.c_int
-_glib.g_main_context_dispatch.argtypes = [ctypes.c_void_p]
-_glib.g_main_context_dispatch.restype = None
-_glib.g_main_context_default.restype = ctypes.c_void_p
+def _load_glib():
+    """GLib's library through ctypes, or None where it cannot be found."""
+    for name in ('libglib-2.0.so.0', None):
+        if name is None:
+            name = ctypes.util.find_library('glib-2.0')     # slow: only if needed
+            if not name:
+                continue
+        try:
+            glib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        break
+    else:
+        return None
+    glib.g_main_context_prepare.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    glib.g_main_context_prepare.restype = ctypes.c_int
+    glib.g_main_context_query.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                                           ctypes.POINTER(_PollFD), ctypes.c_int]
+    glib.g_main_context_query.restype = ctypes.c_int
+    glib.g_main_context_check.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_PollFD),
+                                           ctypes.c_int]
+    glib.g_main_context_check.restype = ctypes.c_int
+    glib.g_main_context_dispatch.argtypes = [ctypes.c_void_p]
+    glib.g_main_context_dispatch.restype = None
+    glib.g_main_context_default.restype = ctypes.c_void_p
+    return glib
+
+
+_glib = _load_glib()
 
 _POLLIN = select.POLLIN | select.POLLPRI
 _pumps = {}     # (asyncio loop, context pointer) -> _ContextPump
@@ -330,10 +348,12 @@ class _ContextPump:
         return pump
 
     def __init__(self, loop, context, key):
-        if _context_pointer(GLib.MainContext.default()) != _glib.g_main_context_default():
-            raise RuntimeError('This PyGObject does not give a GLib.MainContext\'s address as its '
-                               'hash(): Relay cannot iterate GLib from a plain asyncio loop here; '
-                               'run asyncio on GLib\'s loop (gbulb) or use Relay.spawn()')
+        if _glib is None or \
+                _context_pointer(GLib.MainContext.default()) != _glib.g_main_context_default():
+            raise RuntimeError('Relay cannot iterate GLib from a plain asyncio loop here (GLib\'s '
+                               'library not found, or this PyGObject does not give a '
+                               'GLib.MainContext\'s address as its hash()): run asyncio on '
+                               'GLib\'s loop (gbulb) or use Relay.spawn()')
         self.loop = loop
         self.context = context
         self.pointer = key[1]
@@ -645,6 +665,10 @@ class Promise(Relay.Promise):
         cancels the promise. The promise belongs to the calling thread's
         thread-default main context, where GIO calls back.
         """
+        for func, what in ((async_func, 'from_async(): the _async function'),
+                           (finish_func, 'from_async(): the _finish function')):
+            if not callable(func):
+                raise TypeError('%s is not callable: %r' % (what, func))
         promise = Promise()
         handler = []
         if cancellable is not None:
