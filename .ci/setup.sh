@@ -24,7 +24,7 @@ packages=(
   gcc pkg-config meson ninja-build
   libglib2.0-dev libgirepository1.0-dev gobject-introspection
   libgtk-4-dev gir1.2-gtk-4.0
-  python3-gi gjs valac
+  python3-gi python3-gbulb gjs valac
   xvfb xauth
 )
 if [ "$mode" = test ]; then

@@ -74,6 +74,13 @@ MANDEL_TILES_X = MANDEL_WIDTH // MANDEL_TILE
 MANDEL_TILES = MANDEL_TILES_X * (MANDEL_HEIGHT // MANDEL_TILE)
 
 
+def describe(error):
+    """A rejection as text: a job's own exception, or a GLib.Error from C."""
+    if isinstance(error, GLib.Error):
+        return error.message
+    return '{}: {}'.format(type(error).__name__, error)
+
+
 def count_primes(job, limit=1_500_000):
     found = 0
     for n in range(2, limit):
@@ -476,10 +483,11 @@ class JobRow:
     def finish(self, promise, status, outcome):
         if promise is not self.promise or not self.active:
             return
-        if status == 'failed' and outcome.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
+        if status == 'failed' and isinstance(outcome, GLib.Error) and \
+                outcome.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
             self.set_status('cancelled', 'stopped at {:.0f} %'.format(100 * self.bar.get_fraction()))
         elif status == 'failed':
-            self.set_status('failed', outcome.message)
+            self.set_status('failed', describe(outcome))
         else:
             self.bar.set_fraction(1)
             if self.pixels is not None:
@@ -758,7 +766,7 @@ class Demo:
             ', failing on purpose' if fail else ''))
         self.keep.append(Relay.Promise.new_delay(1000).then(still_running))
         self.keep.append(Relay.run_in_thread(add, 4, 5).then(
-            got_val, lambda error: self.log('work', start, 'err: {}'.format(error.message))))
+            got_val, lambda error: self.log('work', start, 'err: {}'.format(describe(error)))))
 
     # -- self-test ---------------------------------------------------------
 
