@@ -63,8 +63,10 @@ setup_args=(-Dwerror=true -Dintrospection=enabled -Dpython=enabled -Dgjs=enabled
             -Dvapi=enabled -Dgtk=enabled -Ddemos=true -Dtests=true)
 [ "$mode" = test ] && setup_args+=(-Ddocs=enabled)
 
+# --reconfigure, not `meson configure`: it also takes a build directory made
+# before an option changed type (docs was a boolean before 1.0).
 if [ -f "$build/build.ninja" ]; then
-  meson configure "$build" "${setup_args[@]}" >/dev/null
+  meson setup --reconfigure "$build" "${setup_args[@]}"
 else
   meson setup "$build" "${setup_args[@]}"
 fi
@@ -147,7 +149,7 @@ asan_build="${build}-asan"
 asan_args=(-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dwakeup=pipe
            -Dintrospection=disabled -Ddemos=false -Ddocs=disabled -Dgtk=disabled)
 if [ -f "$asan_build/build.ninja" ]; then
-  meson configure "$asan_build" "${asan_args[@]}" >/dev/null
+  meson setup --reconfigure "$asan_build" "${asan_args[@]}" >/dev/null
 else
   meson setup "$asan_build" "${asan_args[@]}" >/dev/null
 fi
