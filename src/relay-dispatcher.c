@@ -149,11 +149,13 @@ reverse_tasks (RelayTask *task)
 {
   RelayTask *reversed = TASK_END;
 
+  /* A poster may probe a queued task's @next with its compare-and-swap at
+   * any time (and fail): every access to it is atomic. */
   while (task != TASK_END && task != NULL)
     {
-      RelayTask *next = task->next;
+      RelayTask *next = relay_atomic_pointer_get_relaxed (&task->next);
 
-      task->next = reversed;
+      relay_atomic_pointer_set_relaxed (&task->next, reversed);
       reversed = task;
       task = next;
     }
@@ -166,8 +168,9 @@ static RelayTask *
 pop_task (RelayTask **list)
 {
   RelayTask *task = *list;
+  RelayTask *next = relay_atomic_pointer_get_relaxed (&task->next);
 
-  *list = task->next == TASK_END ? NULL : task->next;
+  *list = next == TASK_END ? NULL : next;
   g_atomic_pointer_set (&task->next, NULL);
   return task;
 }

@@ -13,7 +13,7 @@ const IO_ERROR = Gio.io_error_quark();
 
 test('a job with two values', async () => {
     const division = RelayExamples.floor_divide(null, -7, 2, 0);
-    assertEqual(await division, -4);
+    assertEqual(await division, [-4, 1]);
     assertEqual(division.get_n_values(), 2);
     assertEqual(division.get_values(), [-4, 1]);
 });
