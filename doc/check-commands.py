@@ -131,11 +131,13 @@ ALLOW_LIST = [
             'the unit, stress and fuzz suites under valgrind take many minutes',
             [FileSays('.ci/setup.sh', '--setup=valgrind --suite unit --suite gio --suite stress --suite fuzz')]),
     Allowed('meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false '
-            '-Dintrospection=disabled -Ddemos=false -Ddocs=false',
+            '-Dwerror=true -Dwakeup=pipe -Dintrospection=disabled -Ddemos=false '
+            '-Ddocs=disabled -Dgtk=disabled',
             'a second, instrumented build, only useful with the run below',
-            [FileSays('.ci/setup.sh', 'meson setup "$asan_build" -Db_sanitize=address,undefined '
-                                      '-Db_lundef=false -Dintrospection=disabled -Ddemos=false '
-                                      '-Ddocs=false')]),
+            [FileSays('.ci/setup.sh', 'asan_args=(-Db_sanitize=address,undefined -Db_lundef=false '
+                                      '-Dwerror=true -Dwakeup=pipe -Dintrospection=disabled '
+                                      '-Ddemos=false -Ddocs=disabled -Dgtk=disabled)'),
+             FileSays('.ci/setup.sh', 'meson setup "$asan_build" "${asan_args[@]}"')]),
     Allowed('meson test -C build-asan --setup=asan --suite unit --suite gio --suite stress --suite fuzz',
             'the unit, stress and fuzz suites under ASan and UBSan take many minutes',
             [FileSays('.ci/setup.sh', '--setup=asan --suite unit --suite gio --suite stress --suite fuzz')]),
