@@ -9,7 +9,7 @@
 
 static GThread *main_thread;
 
-/* --- the cl-async `work` example ------------------------------------------ */
+/* --- a job in a worker thread, its result on the main thread ------------- */
 
 typedef struct
 {
