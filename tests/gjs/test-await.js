@@ -8,16 +8,9 @@ import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
 
 import {assert, assertEqual, assertGError, assertRejects, run, test} from './harness.js';
+import {IO_ERROR, rejected} from './fixtures.js';
 
 Gio._promisify(Relay.Promise.prototype, 'wait_async', 'wait_finish');
-
-const IO_ERROR = Gio.io_error_quark();
-
-function rejected(message, code = Gio.IOErrorEnum.FAILED) {
-    const promise = new Relay.Promise();
-    promise.reject_literal(IO_ERROR, code, message);
-    return promise;
-}
 
 test('await gives the value of settled and pending promises, several as an array', async () => {
     const done = new Relay.Promise();

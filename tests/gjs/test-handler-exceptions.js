@@ -12,12 +12,7 @@ import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
 
 import {assert, assertEqual, assertRejects, run, test, waitFor} from './harness.js';
-
-function resolvedInt(value) {
-    const promise = new Relay.Promise();
-    promise.resolve_int64(value);
-    return promise;
-}
+import {resolvedInt} from './fixtures.js';
 
 function outcome(promise) {
     return new Promise(resolve => promise.then(value => resolve({value}), error => resolve({error})));

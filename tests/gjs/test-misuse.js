@@ -15,20 +15,7 @@ import Relay from 'gi://Relay?version=1.0';
 import System from 'system';
 
 import {STALL_MS, assert, assertEqual, assertGError, assertRejects, guard, run, sleep, test, waitFor} from './harness.js';
-
-const IO_ERROR = Gio.io_error_quark();
-
-function resolvedInt(value) {
-    const promise = new Relay.Promise();
-    promise.resolve_int64(value);
-    return promise;
-}
-
-function rejected(message, code = Gio.IOErrorEnum.FAILED) {
-    const promise = new Relay.Promise();
-    promise.reject_literal(IO_ERROR, code, message);
-    return promise;
-}
+import {IO_ERROR, rejected, resolvedInt} from './fixtures.js';
 
 // Settled through then() (the override's, built on relay_promise_then_values()).
 function outcome(promise) {

@@ -8,20 +8,7 @@ import Gio from 'gi://Gio';
 import Relay from 'gi://Relay?version=1.0';
 
 import {assert, assertEqual, assertGError, run, sleep, test, waitFor} from './harness.js';
-
-const IO_ERROR = Gio.io_error_quark();
-
-function rejected(message, code = Gio.IOErrorEnum.FAILED) {
-    const promise = new Relay.Promise();
-    promise.reject_literal(IO_ERROR, code, message);
-    return promise;
-}
-
-function resolvedInt(value) {
-    const promise = new Relay.Promise();
-    promise.resolve_int64(value);
-    return promise;
-}
+import {IO_ERROR, rejected, resolvedInt} from './fixtures.js';
 
 // Settled through then() (the override's, built on relay_promise_then_values()).
 function outcome(promise) {

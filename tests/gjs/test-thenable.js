@@ -13,20 +13,7 @@ import RelayExamples from 'gi://RelayExamples?version=1.0';
 import System from 'system';
 
 import {assert, assertEqual, assertGError, assertRejects, run, sleep, test, waitFor} from './harness.js';
-
-const IO_ERROR = Gio.io_error_quark();
-
-function rejected(message, code = Gio.IOErrorEnum.FAILED) {
-    const promise = new Relay.Promise();
-    promise.reject_literal(IO_ERROR, code, message);
-    return promise;
-}
-
-function resolvedInt(value) {
-    const promise = new Relay.Promise();
-    promise.resolve_int64(value);
-    return promise;
-}
+import {IO_ERROR, rejected, resolvedInt} from './fixtures.js';
 
 // A Relay promise settled from the main loop later, so that handlers are
 // added while it is pending.
