@@ -127,18 +127,20 @@ ALLOW_LIST = [
             'minutes of benchmarks whose figures need an idle machine; the bench-smoke '
             'suite runs the same programs at tiny sizes, and its command is run here',
             [Suite('bench-smoke')]),
-    Allowed('meson test -C build --setup=valgrind --suite unit --suite stress --suite fuzz',
+    Allowed('meson test -C build --setup=valgrind --suite unit --suite gio --suite stress --suite fuzz',
             'the unit, stress and fuzz suites under valgrind take many minutes',
-            [FileSays('.ci/setup.sh', '--setup=valgrind --suite unit --suite stress --suite fuzz')]),
+            [FileSays('.ci/setup.sh', '--setup=valgrind --suite unit --suite gio --suite stress --suite fuzz')]),
     Allowed('meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false '
-            '-Dintrospection=disabled -Ddemos=false -Ddocs=false',
+            '-Dwerror=true -Dwakeup=pipe -Dintrospection=disabled -Ddemos=false '
+            '-Ddocs=disabled -Dgtk=disabled',
             'a second, instrumented build, only useful with the run below',
-            [FileSays('.ci/setup.sh', 'meson setup "$asan_build" -Db_sanitize=address,undefined '
-                                      '-Db_lundef=false -Dintrospection=disabled -Ddemos=false '
-                                      '-Ddocs=false')]),
-    Allowed('meson test -C build-asan --setup=asan --suite unit --suite stress --suite fuzz',
+            [FileSays('.ci/setup.sh', 'asan_args=(-Db_sanitize=address,undefined -Db_lundef=false '
+                                      '-Dwerror=true -Dwakeup=pipe -Dintrospection=disabled '
+                                      '-Ddemos=false -Ddocs=disabled -Dgtk=disabled)'),
+             FileSays('.ci/setup.sh', 'meson setup "$asan_build" "${asan_args[@]}"')]),
+    Allowed('meson test -C build-asan --setup=asan --suite unit --suite gio --suite stress --suite fuzz',
             'the unit, stress and fuzz suites under ASan and UBSan take many minutes',
-            [FileSays('.ci/setup.sh', '--setup=asan --suite unit --suite stress --suite fuzz')]),
+            [FileSays('.ci/setup.sh', '--setup=asan --suite unit --suite gio --suite stress --suite fuzz')]),
     Allowed('build/demos/relay-demo/relay-demo',
             'opens a window and runs until it is closed',
             [Test('relay-demo-self-test')]),

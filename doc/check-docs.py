@@ -19,6 +19,12 @@
 #    doc/guide/architecture.md has a row for every file in src/, and none for a
 #    file that is gone, so that adding, removing or renaming a source file
 #    cannot leave the page behind.
+# 4. Layers (always): the rules of that page's "Layers" section, on the
+#    includes of src/ and include/relay/ (followed through Relay's own
+#    headers): the job knows nothing of the pool, the promise nothing of jobs,
+#    pools or the GIO bridge, the dispatcher nothing above it, the notifier
+#    only itself, and the GIO bridge only the public API. So no include cycle
+#    between layers can come back unnoticed.
 #
 # Usage: check-docs.py --source-root DIR [--gir Relay-1.0.gir]
 
@@ -240,6 +246,64 @@ def check_architecture(root):
     return len(actual), problems
 
 
+# --------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------
+
+# (file name pattern, Relay headers it must not reach, directly or through
+# other Relay headers, and why)
+LAYER_RULES = [
+    (r'^relay-job(-private)?\.[ch]$', r'^relay-pool', 'a job knows nothing of pools'),
+    (r'^relay-promise.*\.[ch]$', r'^relay-(job|pool|gio)', 'the promise knows nothing of jobs, pools or the GIO bridge'),
+    (r'^relay-dispatcher.*\.[ch]$', r'^relay-(job|pool|gio|notifier|promise-private)',
+     'the dispatcher runs tasks, not promises'),
+    (r'^relay-notifier\.[ch]$', r'^relay-(?!notifier\.h$|sync-private\.h$|version\.h$)',
+     'the notifier includes only its header and relay-sync-private.h'),
+    (r'^relay-gio\.c$', r'-private\.h$', 'the GIO bridge uses only the public API'),
+]
+
+
+def relay_includes(path):
+    text = path.read_text(encoding='utf-8')
+    return re.findall(r'^\s*#\s*include\s+"(relay-[^"]+)"', text, flags=re.M)
+
+
+def check_layers(root):
+    files = {}
+    for folder in (root / 'src', root / 'include' / 'relay'):
+        for path in folder.iterdir():
+            if path.suffix in ('.c', '.h'):
+                files[path.name] = path
+    # relay-version.h is generated from relay-version.h.in
+    if (root / 'include' / 'relay' / 'relay-version.h.in').exists():
+        files.setdefault('relay-version.h', root / 'include' / 'relay' / 'relay-version.h.in')
+
+    def reached(name):
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            path = files.get(current)
+            if path is None:
+                continue
+            for included in relay_includes(path):
+                if included not in seen:
+                    seen.add(included)
+                    todo.append(included)
+        return seen
+
+    problems, n = [], 0
+    for name in sorted(files):
+        for pattern, forbidden, why in LAYER_RULES:
+            if not re.match(pattern, name):
+                continue
+            n += 1
+            for included in sorted(reached(name)):
+                if included != name and re.search(forbidden, included):
+                    problems.append(f'{files[name].relative_to(root)} reaches {included}: {why} '
+                                    f'(doc/guide/architecture.md, "Layers")')
+    return n, problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--source-root', required=True, type=pathlib.Path)
@@ -256,6 +320,12 @@ def main():
 
     n, problems = check_architecture(args.source_root)
     print(f'architecture page: {n} source files, {len(problems)} problems')
+    for p in problems:
+        print(f'  {p}')
+    failed |= bool(problems) or n == 0
+
+    n, problems = check_layers(args.source_root)
+    print(f'layers: {n} files checked, {len(problems)} problems')
     for p in problems:
         print(f'  {p}')
     failed |= bool(problems) or n == 0

@@ -7,9 +7,10 @@
  * post a task (a promise whose handlers are due, a progress report to deliver,
  * a timer to attach) to the dispatcher of a context. Posting is a lock-free
  * push onto a stack. Only a push that finds the stack empty while the owner is
- * not dispatching wakes the context, by writing to the dispatcher's eventfd,
- * which its GSource polls; so a thousand promises settling in a burst cost one
- * wake-up, a chain settling inside a dispatch costs none, and a posting thread
+ * not dispatching wakes the context, by writing to the dispatcher's wake-up
+ * descriptor (an eventfd or a pipe), which its GSource polls; so a thousand
+ * promises settling in a burst cost one wake-up, a chain settling inside a
+ * dispatch costs none, and a posting thread
  * never calls into GLib's main-context machinery: it cannot take the context's
  * lock. The dispatch function takes the whole stack at once, reverses it into
  * FIFO order and runs it in a loop. Tasks posted while it runs (a chained
@@ -45,9 +46,10 @@
 #include "relay-promise.h"
 #include "relay-sync-private.h"
 
-#if defined(__linux__) && !defined(RELAY_WAKE_PIPE)
+/* config.h sets RELAY_WAKE_EVENTFD (option 'wakeup'): an eventfd where the
+ * system has one, a pipe elsewhere. */
+#if RELAY_WAKE_EVENTFD
 # include <sys/eventfd.h>
-# define RELAY_WAKE_EVENTFD 1
 #endif
 
 /* The default budget of one dispatch. */
@@ -74,8 +76,9 @@ struct _RelayLane
 
   /* The wake-up: written by a post that makes the queue non-empty while the
    * owner may be asleep, polled by the source. Owned by the lane, so a post
-   * after the context died writes into a descriptor nobody polls. On Linux
-   * an eventfd (@wake_fds[1] == -1), elsewhere a pipe. */
+   * after the context died writes into a descriptor nobody polls. An eventfd
+   * (@wake_fds[1] == -1) where option 'wakeup' chose one, otherwise (or if
+   * eventfd() fails) a pipe. */
   int              wake_fds[2];
 
   /* Only touched by the thread dispatching the source. */
@@ -146,11 +149,13 @@ reverse_tasks (RelayTask *task)
 {
   RelayTask *reversed = TASK_END;
 
+  /* A poster may probe a queued task's @next with its compare-and-swap at
+   * any time (and fail): every access to it is atomic. */
   while (task != TASK_END && task != NULL)
     {
-      RelayTask *next = task->next;
+      RelayTask *next = relay_atomic_pointer_get_relaxed (&task->next);
 
-      task->next = reversed;
+      relay_atomic_pointer_set_relaxed (&task->next, reversed);
       reversed = task;
       task = next;
     }
@@ -163,8 +168,9 @@ static RelayTask *
 pop_task (RelayTask **list)
 {
   RelayTask *task = *list;
+  RelayTask *next = relay_atomic_pointer_get_relaxed (&task->next);
 
-  *list = task->next == TASK_END ? NULL : task->next;
+  *list = next == TASK_END ? NULL : next;
   g_atomic_pointer_set (&task->next, NULL);
   return task;
 }
@@ -323,7 +329,7 @@ lane_new (RelayDispatcher *self,
   lane->dispatcher = self;
   lane->priority = priority;
 
-#ifdef RELAY_WAKE_EVENTFD
+#if RELAY_WAKE_EVENTFD
   lane->wake_fds[0] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   lane->wake_fds[1] = -1;
   if (lane->wake_fds[0] < 0)

@@ -147,11 +147,11 @@ void          _relay_promise_unlink             (RelayReaction    *reaction,
 void          _relay_promise_set_inputs         (RelayPromise     *self,
                                                  RelayPromise    **inputs,
                                                  guint             n_inputs);
-void          _relay_promise_set_errors         (RelayPromise     *self,
-                                                 GPtrArray        *errors);
 gboolean      _relay_promise_cancel_requested   (RelayPromise     *self);
 
 /* relay-promise-values.c */
+void          _relay_promise_set_errors         (RelayPromise     *self,
+                                                 GPtrArray        *errors);
 gboolean      _relay_promise_resolve_take       (RelayPromise     *self,
                                                  GValue           *value);
 GValue       *_relay_values_copy                (const GValue     *values,

@@ -66,3 +66,13 @@ relay_cond_wait_until (GCond  *cond,
 
   return signalled;
 }
+
+/* Relaxed atomic pointer accesses, for a field that another thread may probe
+ * with a compare-and-swap at any time while this thread owns its value (a
+ * queued task's link, say): no ordering is needed, only the absence of a
+ * data race. GLib 2.74 only has sequentially consistent atomics, whose store
+ * costs a locked instruction on x86. */
+#define relay_atomic_pointer_get_relaxed(ptr) \
+  ((gpointer) __atomic_load_n ((ptr), __ATOMIC_RELAXED))
+#define relay_atomic_pointer_set_relaxed(ptr, value) \
+  __atomic_store_n ((ptr), (value), __ATOMIC_RELAXED)

@@ -1,11 +1,11 @@
-// notifier.js: cl-async's first threading example, in JavaScript
+// notifier.js: the first threading example, in JavaScript: a notifier triggered from a thread
 //
 // JavaScript has no threads of its own, so the background work is a C job
 // from the example library (RelayExamples): a worker sleeps, stores 42 and
 // triggers the notifier. The callback runs on the main loop's thread and reads
 // the stored result without a lock: the trigger comes after the store.
 //
-// From a build directory: meson devenv -C build gjs -m ../demos/gjs/notifier.js
+// From the source directory: meson devenv -C build -w . gjs -m demos/gjs/notifier.js
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import GLib from 'gi://GLib';
@@ -18,7 +18,7 @@ const notifier = Relay.Notifier.new(() => {
     print(`Job finished! ${work.get_int64()}`);     // on the main loop's thread
     loop.quit();
 });
-// Sleeps a second (3 in the original), stores 42, triggers the notifier.
+// Sleeps a second, stores 42, triggers the notifier.
 const work = RelayExamples.trigger_after_work(null, notifier, 42, 1, 1000);
 
 loop.run();

@@ -1,11 +1,11 @@
-// work.js: cl-async's second threading example, in JavaScript: `work` with promises
+// work.js: the second threading example, in JavaScript: a job on a worker, its value in a promise
 //
 // A C job from the example library (RelayExamples) sleeps and computes
-// (+ 4 5) on Relay's worker pool; a delay on the main loop prints "event loop
+// 4 + 5 on Relay's worker pool; a delay on the main loop prints "event loop
 // still running..." meanwhile, and `await` gets the value on the main thread.
 // With --fail, the job divides by zero instead and `await` throws a GLib.Error.
 //
-// From a build directory: meson devenv -C build gjs -m ../demos/gjs/work.js
+// From the source directory: meson devenv -C build -w . gjs -m demos/gjs/work.js
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import GLib from 'gi://GLib';

@@ -88,7 +88,7 @@ add_job (RelayJob *job,
  * @b: another number
  * @milliseconds: how long the worker sleeps before adding
  *
- * The job of cl-async's `work` example, `(sleep 3) (+ 4 5)`: a worker sleeps,
+ * The job of the `work` example, sleep and add 4 + 5: a worker sleeps,
  * then adds. Cancelling the promise wakes the worker within a few
  * milliseconds.
  *
@@ -216,7 +216,7 @@ trigger_job (RelayJob *job,
  * @n_triggers: how many times to trigger @notifier
  * @milliseconds: how long the work takes
  *
- * cl-async's first threading example, with the thread on the C side (JavaScript
+ * The first threading example, with the thread on the C side (JavaScript
  * has none): a worker sleeps, stores @result, and then triggers @notifier
  * @n_triggers times. The result is stored by fulfilling the returned promise
  * before the first trigger, so the notifier's callback can read it with

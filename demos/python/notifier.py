@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# notifier.py: cl-async's first threading example, in Python
+# notifier.py: the first threading example, in Python: a notifier triggered from a thread
 #
 # A notifier waits, inactive, in the main loop. A thread does some work in the
 # background, stores the result without a lock and triggers the notifier; the
@@ -7,7 +7,7 @@
 # is needed because the trigger comes after the store and the thread never
 # writes again.
 #
-# From a build directory: meson devenv -C build python3 ../demos/python/notifier.py
+# From the source directory: meson devenv -C build -w . python3 demos/python/notifier.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import threading
@@ -32,7 +32,7 @@ notifier = Relay.Notifier(job_finished)
 
 def work():
     global result
-    time.sleep(1)                           # such work (3 s in the original)
+    time.sleep(1)                           # such work
     result = 42
     notifier.trigger()
 

@@ -10,7 +10,7 @@
 # it likes; Relay coalesces the reports and the window follows notify::progress
 # on the job's promise. Cancel a job and its promise is rejected at once; the
 # function sees job.is_cancelled() at its next check. The bottom panel replays
-# the two cl-async threading examples (a notifier triggered from a thread, and
+# the two threading examples (a notifier triggered from a thread, and
 # `work` with promises). --self-test runs everything unattended, saves
 # relay-demo-python-self-test.png (with PyGObject 3.46 or later; older ones
 # skip it and say so), prints one line of figures and exits non-zero
@@ -72,6 +72,13 @@ CANCELLED_IN_SELF_TEST = 'Estimate π'
 MANDEL_WIDTH, MANDEL_HEIGHT, MANDEL_TILE = 256, 160, 16
 MANDEL_TILES_X = MANDEL_WIDTH // MANDEL_TILE
 MANDEL_TILES = MANDEL_TILES_X * (MANDEL_HEIGHT // MANDEL_TILE)
+
+
+def describe(error):
+    """A rejection as text: a job's own exception, or a GLib.Error from C."""
+    if isinstance(error, GLib.Error):
+        return error.message
+    return '{}: {}'.format(type(error).__name__, error)
 
 
 def count_primes(job, limit=1_500_000):
@@ -476,10 +483,11 @@ class JobRow:
     def finish(self, promise, status, outcome):
         if promise is not self.promise or not self.active:
             return
-        if status == 'failed' and outcome.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
+        if status == 'failed' and isinstance(outcome, GLib.Error) and \
+                outcome.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
             self.set_status('cancelled', 'stopped at {:.0f} %'.format(100 * self.bar.get_fraction()))
         elif status == 'failed':
-            self.set_status('failed', outcome.message)
+            self.set_status('failed', describe(outcome))
         else:
             self.bar.set_fraction(1)
             if self.pixels is not None:
@@ -607,7 +615,7 @@ class Demo:
 
     def build_examples_panel(self):
         box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8, vexpand=True)
-        box.append(self.panel_title('The cl-async threading examples'))
+        box.append(self.panel_title('The threading examples'))
         buttons = Gtk.Box(spacing=6)
         for label, callback in [('Notifier', self.replay_notifier),
                                 ('Work with promises', lambda: self.replay_work(False)),
@@ -705,7 +713,7 @@ class Demo:
         else:
             self.meters['stall'].remove_css_class('bad')
 
-    # -- the cl-async examples ---------------------------------------------
+    # -- the threading examples -------------------------------------------
 
     def log(self, example, start, message):
         line = '{:<9} +{:.2f} s  {}\n'.format(example, time.monotonic() - start, message)
@@ -739,7 +747,7 @@ class Demo:
         start = time.monotonic()
 
         def add(job, a, b):
-            time.sleep(2)   # (sleep 3) in the original
+            time.sleep(2)   # such work
             if fail:
                 raise ArithmeticError('could not add {} and {}'.format(a, b))
             return a + b
@@ -754,11 +762,11 @@ class Demo:
             self.log('work', start, 'event loop still running...')
             self.examples.add('loop ran')
 
-        self.log('work', start, '(work (lambda () (sleep 2) (+ 4 5))){}'.format(
+        self.log('work', start, 'run_in_thread: sleep 2 s, then 4 + 5{}'.format(
             ', failing on purpose' if fail else ''))
         self.keep.append(Relay.Promise.new_delay(1000).then(still_running))
         self.keep.append(Relay.run_in_thread(add, 4, 5).then(
-            got_val, lambda error: self.log('work', start, 'err: {}'.format(error.message))))
+            got_val, lambda error: self.log('work', start, 'err: {}'.format(describe(error)))))
 
     # -- self-test ---------------------------------------------------------
 
@@ -815,7 +823,7 @@ class Demo:
         print('relay-demo.py self-test (Relay, Python jobs): {done} done, {cancelled} cancelled, '
               '{failed} failed; worst main-loop stall {stall:.1f} ms ({beats} probes); '
               '{frames} frames, worst frame gap {gap:.1f} ms; {updates} window updates; '
-              'cl-async examples {examples}; {seconds:.1f} s; screenshot {path}; {verdict}'.format(
+              'threading examples {examples}; {seconds:.1f} s; screenshot {path}; {verdict}'.format(
                   stall=self.worst_stall, beats=self.n_beats, frames=self.n_frames,
                   gap=self.worst_gap, updates=self.n_updates,
                   examples='ok' if examples_ok else 'MISSING',
@@ -829,7 +837,7 @@ class Demo:
     def self_test_timeout(self):
         waiting = [row.title for row in self.rows if row.active]
         print('relay-demo.py self-test: FAIL: not finished after {} s; still waiting for {}'.format(
-            SELF_TEST_TIMEOUT_S, ', '.join(waiting) or 'the cl-async examples'), flush=True)
+            SELF_TEST_TIMEOUT_S, ', '.join(waiting) or 'the threading examples'), flush=True)
         self.exit_status = 1
         self.quit = True
         return GLib.SOURCE_REMOVE

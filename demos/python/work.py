@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-# work.py: cl-async's second threading example, in Python: `work` with promises
+# work.py: the second threading example, in Python: a job on a worker, its value in a promise
 #
-# A Python function runs on Relay's worker pool and returns (+ 4 5); a delay on
+# A Python function runs on Relay's worker pool and returns 4 + 5; a delay on
 # the main loop prints "event loop still running..." meanwhile, and the
 # coroutine awaiting the job prints the value on the main thread. With --fail,
-# the job raises and the coroutine catches the exception as a GLib.Error.
+# the job raises and the coroutine catches that very exception.
 #
-# From a build directory: meson devenv -C build python3 ../demos/python/work.py
+# From the source directory: meson devenv -C build -w . python3 demos/python/work.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import sys
@@ -15,7 +15,7 @@ import time
 import gi
 
 gi.require_version('Relay', '1.0')
-from gi.repository import GLib, Relay  # noqa: E402
+from gi.repository import Relay  # noqa: E402
 
 fail = '--fail' in sys.argv[1:]
 
@@ -32,8 +32,8 @@ async def main():
     try:
         val = await Relay.run_in_thread(add, 4, 5)
         print('got val: %s' % val)
-    except GLib.Error as e:
-        print('err: %s' % e.message)
+    except ArithmeticError as e:           # raised on the worker, caught here
+        print('err: %s: %s' % (type(e).__name__, e))
 
 
 Relay.run_until_complete(main())

@@ -1,4 +1,4 @@
-/* demo-examples-panel.c: the two cl-async threading examples, replayed
+/* demo-examples-panel.c: the two threading examples, replayed
  *
  * The two classic examples of threading in an event loop, in Relay. The
  * first: a notifier waits in the main loop; a thread does the work, stores the
@@ -141,7 +141,7 @@ demo_examples_panel_replay_notifier (DemoExamplesPanel *self)
   replay->notifier = relay_notifier_new (notifier_replay_fired, replay, notifier_replay_free);
   panel_log (self, "notifier", replay->start_us, "notifier made; a thread sleeps, sets result, triggers it");
   g_object_ref (replay->notifier);   /* for the thread; ours is dropped when it fires */
-  g_thread_unref (g_thread_new ("cl-async-notifier", notifier_replay_thread, replay));
+  g_thread_unref (g_thread_new ("example-notifier", notifier_replay_thread, replay));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -176,7 +176,7 @@ static void
 work_replay_add (RelayJob *job,
                  gpointer  user_data)
 {
-  g_usleep (2 * G_USEC_PER_SEC);   /* (sleep 3) in the original */
+  g_usleep (2 * G_USEC_PER_SEC);   /* such work */
 
   if (GPOINTER_TO_INT (user_data))
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "could not add %d and %d", 4, 5);
@@ -232,7 +232,7 @@ demo_examples_panel_replay_work (DemoExamplesPanel *self,
 
   g_weak_ref_init (&replay->panel, self);
   replay->start_us = g_get_monotonic_time ();
-  panel_log (self, "work", replay->start_us, "(work (lambda () (sleep 2) (+ 4 5)))%s",
+  panel_log (self, "work", replay->start_us, "run_in_thread: sleep 2 s, then 4 + 5%s",
              fail ? ", failing on purpose" : "");
 
   replay->delay = relay_promise_new_delay (1000);

@@ -1,4 +1,4 @@
-/* demo-examples-panel.h: the two cl-async threading examples, replayed
+/* demo-examples-panel.h: the two threading examples, replayed
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -3,7 +3,7 @@
  * `relay-demo --self-test` does what a person would: once the window is up
  * and drawing, it starts measuring (demo-measure.c says how), starts a CPU
  * hog of its own at the main thread's priority (demo-hog.c), replays the two
- * cl-async examples, presses "Run all" a few frames later, and cancels
+ * threading examples, presses "Run all" a few frames later, and cancels
  * "Estimate π" at 30 %. When every job has settled and both examples have
  * printed their results, it stops the hog and the measuring, lets the window
  * draw the final state, saves a screenshot and prints its figures: the worst
@@ -300,7 +300,7 @@ report (DemoSelfTest *self)
 
   g_print ("relay-demo self-test (%s): %u done, %u cancelled, %u failed; "
            "worst main-loop stall %.1f ms, p99 %.1f ms; %u frames, worst frame gap %.1f ms; "
-           "%s progress reports, %s window updates; cl-async examples %s; %.1f s; "
+           "%s progress reports, %s window updates; threading examples %s; %.1f s; "
            "screenshot %s; %s\n",
            mode_name (self), n_done, n_cancelled, n_failed,
            figures.worst_stall_ms, figures.p99_stall_ms, figures.n_frames, figures.worst_frame_gap_ms,

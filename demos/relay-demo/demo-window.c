@@ -3,7 +3,7 @@
  * A GTK 4 window that stays responsive while background jobs run. Its layout
  * is in demo-window.ui: the pages on the left, in a GtkStack (the jobs page
  * now; a page of its own file can be added next to it, and the header bar
- * shows a switcher once there are two), the cl-async examples under them, and
+ * shows a switcher once there are two), the threading examples under them, and
  * the responsiveness meter and the Mandelbrot preview on the right. The window
  * holds the two objects every part shares, the DemoRunner that runs jobs and
  * the DemoMeasure that measures the main loop, and hands them down through

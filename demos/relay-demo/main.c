@@ -19,7 +19,7 @@
  *   demo-job-row.c/.ui     one job's row
  *   demo-jobs.c            the five jobs themselves (worker threads, no GTK)
  *   demo-runner.c          how a job runs: RelayPool, or GThread + g_idle_add
- *   demo-examples-panel.c  the two cl-async threading examples
+ *   demo-examples-panel.c  the two threading examples
  *   demo-meter-panel.c     the responsiveness meter
  *   demo-preview.c         the Mandelbrot preview
  *   demo-measure.c         how stalls, frame gaps and frame costs are measured

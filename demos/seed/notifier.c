@@ -1,4 +1,4 @@
-/* notifier.c: the first cl-async threading example, in C
+/* notifier.c: the first threading example, in C: a notifier triggered from a thread
  *
  * A notifier waits in the main loop; a worker thread sleeps ("such work"),
  * stores 42 in a plain variable without a lock and triggers the notifier; the

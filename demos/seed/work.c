@@ -1,6 +1,6 @@
-/* work.c: the second cl-async threading example, in C: `work` with promises
+/* work.c: the second threading example, in C: a job on a worker, its value in a promise
  *
- * A job on the default pool sleeps and computes (+ 4 5) while a delay on the
+ * A job on the default pool sleeps and computes 4 + 5 while a delay on the
  * main loop prints "event loop still running..."; the handler then gets 9 on
  * the main thread. Run with --fail to see the error path: the job returns an
  * error and the catch handler prints it.
@@ -15,7 +15,7 @@ static void
 add (RelayJob *job,
      gpointer  user_data)
 {
-  g_usleep (G_USEC_PER_SEC);   /* sleep 3 in the original; a second is enough here */
+  g_usleep (G_USEC_PER_SEC);   /* such work */
 
   if (fail)
     relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_FAILED, "could not add %d and %d", 4, 5);

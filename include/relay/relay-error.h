@@ -23,8 +23,11 @@ G_BEGIN_DECLS
 /**
  * RelayError:
  * @RELAY_ERROR_FAILED: a check Relay made failed and no other code fits; today
- *   only [func@Relay.gio_ready] uses it, when a `_finish()` function returned
- *   an object of another type than the one the promise was told to expect
+ *   [func@Relay.gio_ready] uses it, when a `_finish()` function returned
+ *   an object of another type than the one the promise was told to expect,
+ *   and the GJS override, for a JavaScript exception that is not a
+ *   `GLib.Error` thrown by a [method@Relay.Promise.chain] handler (the message
+ *   is the exception's `name: message`)
  * @RELAY_ERROR_CYCLE: a handler returned a promise that is the derived promise
  *   itself, or one that waits on it through a chain of adoptions, so it could
  *   never settle; the derived promise is rejected with this instead

@@ -195,8 +195,9 @@ static const Mechanism bare_source_mechanism = {
   bare_source_destroy,
 };
 
-/* Comparison 2: a GSource that polls an eventfd of its own (DESIGN.md's "an
- * eventfd for the whole context" alternative); the trigger is one write(). */
+/* Comparison 2: a GSource that polls an eventfd of its own (the "one eventfd
+ * for the whole context" design Relay's notifier did not take); the trigger
+ * is one write(). */
 
 typedef struct
 {

@@ -1,5 +1,5 @@
-// test-await.js: `await promise` in GJS, natively (through GI's then) and
-// through Gio._promisify on wait_async/wait_finish
+// test-await.js: `await promise` in GJS, natively (through the override's
+// then) and through Gio._promisify on wait_async/wait_finish
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import GLib from 'gi://GLib';
@@ -8,23 +8,16 @@ import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
 
 import {assert, assertEqual, assertGError, assertRejects, run, test} from './harness.js';
+import {IO_ERROR, rejected} from './fixtures.js';
 
 Gio._promisify(Relay.Promise.prototype, 'wait_async', 'wait_finish');
 
-const IO_ERROR = Gio.io_error_quark();
-
-function rejected(message, code = Gio.IOErrorEnum.FAILED) {
-    const promise = new Relay.Promise();
-    promise.reject_literal(IO_ERROR, code, message);
-    return promise;
-}
-
-test('await gives the first value of settled and pending promises', async () => {
+test('await gives the value of settled and pending promises, several as an array', async () => {
     const done = new Relay.Promise();
     done.resolve_string('ready');
     assertEqual(await done, 'ready');
     assertEqual(await RelayExamples.add_after_delay(null, 4, 5, 50), 9);
-    assertEqual(await RelayExamples.floor_divide(null, 7, -2, 10), -4);
+    assertEqual(await RelayExamples.floor_divide(null, 7, -2, 10), [-4, -1]);
     const empty = new Relay.Promise();
     empty.resolve(null);
     assertEqual(await empty, null);
@@ -77,15 +70,18 @@ test('JS Promise.all and Promise.race take Relay promises', async () => {
 });
 
 test('a promise fulfilled with a promise is adopted once, never looped', async () => {
-    // Relay.Promise.all is fulfilled with one value per input; await, through
-    // GI's then, gives the first.
-    const first = new Relay.Promise();
-    first.resolve_int64(11);
-    const second = new Relay.Promise();
-    second.resolve_int64(12);
-    const all = Relay.Promise.all([first, second]);
-    assertEqual(await all, 11);
-    assertEqual(all.get_values(), [11, 12]);
+    // A value that is a thenable is adopted, as JavaScript does; a promise
+    // fulfilled with itself rejects instead of looping.
+    const inner = new Relay.Promise();
+    const outer = new Relay.Promise();
+    outer.resolve_object(inner);
+    inner.resolve_int64(11);
+    assertEqual(await outer, 11);
+    assert(outer.get_object() === inner);
+    const self = new Relay.Promise();
+    self.resolve_object(self);
+    const error = await assertRejects(self);
+    assert(error instanceof TypeError && error.message.includes('itself'), `${error}`);
 });
 
 test('cancelling a job awaited in an async function', async () => {

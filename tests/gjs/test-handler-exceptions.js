@@ -2,40 +2,40 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// GJS reports an exception thrown by a callback from C as a critical ("JS
-// ERROR") and returns null to C, so this file runs without
-// G_DEBUG=fatal-criticals. In an async function, the same exception simply
-// rejects the JavaScript promise.
+// A promise handler's exception rejects the promise it derives (the GJS
+// override catches it). GJS reports an exception thrown by any other callback
+// from C (a notifier's, a job's) as a critical ("JS ERROR") and returns null
+// to C, so this file runs without G_DEBUG=fatal-criticals. In an async
+// function, an exception simply rejects the JavaScript promise.
 import Gio from 'gi://Gio';
 import Relay from 'gi://Relay?version=1.0';
 import RelayExamples from 'gi://RelayExamples?version=1.0';
 
 import {assert, assertEqual, assertRejects, run, test, waitFor} from './harness.js';
-
-function resolvedInt(value) {
-    const promise = new Relay.Promise();
-    promise.resolve_int64(value);
-    return promise;
-}
+import {resolvedInt} from './fixtures.js';
 
 function outcome(promise) {
     return new Promise(resolve => promise.then(value => resolve({value}), error => resolve({error})));
 }
 
-test('a throwing chain handler is logged and returns null: fulfilled with no values', async () => {
+test('a throwing chain handler rejects the chained promise with a GLib.Error', async () => {
     const derived = resolvedInt(1).chain(() => {
-        throw new Error('thrown on purpose in a chain handler (GJS logs it)');
+        throw new Error('thrown on purpose in a chain handler');
     }, null);
-    assertEqual(await outcome(derived), {value: null});
-    assertEqual(derived.get_n_values(), 0);
+    const {error} = await outcome(derived);
+    assert(error.matches(Relay.Error, Relay.Error.FAILED), `${error}`);
+    assertEqual(error.message, 'Error: thrown on purpose in a chain handler');
+    assertEqual(derived.state, Relay.PromiseState.REJECTED);
 });
 
-test('a throwing then callback is logged; later handlers still run', async () => {
+test('a throwing then handler rejects its own result; later handlers still run', async () => {
     const source = resolvedInt(2);
-    source.then(() => {
-        throw new Error('thrown on purpose in a then callback (GJS logs it)');
-    }, null);
+    const thrown = new Error('thrown on purpose in a then handler');
+    const failed = source.then(() => {
+        throw thrown;
+    });
     assertEqual(await outcome(source), {value: 2});
+    assert((await outcome(failed)).error === thrown, 'the same exception');
 });
 
 test('a throwing notifier callback is logged and the notifier is done, like a GLib source', async () => {

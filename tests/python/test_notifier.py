@@ -9,7 +9,7 @@ from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, iterate_un
 
 class NotifierTests(TestCase):
     def test_seed_example_result_visible_on_main_thread(self):
-        # cl-async: a thread stores its result without a lock and triggers;
+        # The seed example: a thread stores its result without a lock and triggers;
         # the callback runs on the loop's thread and reads it.
         state = {'result': None}
         seen = []

@@ -27,13 +27,14 @@
 static int finalized;    /* atomic */
 
 /* A source whose finalization says that its context was finalized. */
-static GSourceFuncs sentinel_funcs;
-
 static void
 sentinel_finalize (GSource *source)
 {
   g_atomic_int_set (*(int **) (source + 1), TRUE);
 }
+
+/* Filled in once, here: the owner threads share it. */
+static GSourceFuncs sentinel_funcs = { .finalize = sentinel_finalize };
 
 static void
 watch_context_finalized (GMainContext *context,
@@ -41,7 +42,6 @@ watch_context_finalized (GMainContext *context,
 {
   GSource *source;
 
-  sentinel_funcs.finalize = sentinel_finalize;
   source = g_source_new (&sentinel_funcs, sizeof (GSource) + sizeof (int *));
   *(int **) (source + 1) = finalized_flag;
   g_source_attach (source, context);

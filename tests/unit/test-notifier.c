@@ -29,7 +29,7 @@ iterate_until (GMainContext *context,
 }
 
 
-/* --- the first cl-async threading example --------------------------------- */
+/* --- a thread stores a result and triggers; the main loop reads it -------- */
 
 typedef struct
 {

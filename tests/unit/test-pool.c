@@ -9,7 +9,7 @@
 
 static GThread *main_thread;
 
-/* --- the cl-async `work` example ------------------------------------------ */
+/* --- a job in a worker thread, its result on the main thread ------------- */
 
 typedef struct
 {
@@ -903,8 +903,9 @@ gated_job (RelayJob *job,
 {
   Gate *gate = data;
 
+  /* @open is atomic as well as locked: ThreadSanitizer cannot see GMutex. */
   g_mutex_lock (&gate->lock);
-  while (!gate->open)
+  while (!g_atomic_int_get (&gate->open))
     g_cond_wait (&gate->cond, &gate->lock);
   g_mutex_unlock (&gate->lock);
 
@@ -928,12 +929,14 @@ test_concurrent_shutdown (void)
 {
   Gate gate = { .open = FALSE };
   RelayPool *pool = relay_pool_new (1);
-  g_autoptr(RelayPromise) job = relay_pool_run (pool, NULL, gated_job, &gate, NULL);
+  g_autoptr(RelayPromise) job = NULL;
   GThread *first, *second;
 
+  /* Ready before the job can use them. */
   g_mutex_init (&gate.lock);
   g_cond_init (&gate.cond);
   shutdown_gate = &gate;
+  job = relay_pool_run (pool, NULL, gated_job, &gate, NULL);
 
   while (relay_pool_get_n_running (pool) != 1)
     g_thread_yield ();
@@ -945,7 +948,7 @@ test_concurrent_shutdown (void)
   g_usleep (20000);     /* lets the second call reach its wait (not needed to pass) */
 
   g_mutex_lock (&gate.lock);
-  gate.open = TRUE;
+  g_atomic_int_set (&gate.open, TRUE);
   g_cond_broadcast (&gate.cond);
   g_mutex_unlock (&gate.lock);
 

@@ -35,11 +35,15 @@ typedef struct
   gboolean wrong_thread;
 } MapRun;
 
+/* The MapRun of the test that runs: set by the main thread before any job
+ * starts (a job only gets its item). */
+static MapRun *current_run;
+
 static void
 square_job (RelayJob *job,
             gpointer  data)
 {
-  MapRun *run = g_object_get_data (G_OBJECT (job), "run");
+  MapRun *run = current_run;
   int n = GPOINTER_TO_INT (data);
   int now = g_atomic_int_add (&run->running, 1) + 1;
   int max;
@@ -85,18 +89,6 @@ free_items (GValue *items,
   g_free (items);
 }
 
-/* The job reads its MapRun from a GObject data slot set by a wrapper pool
- * function: simplest is a global for these tests. */
-static MapRun *current_run;
-
-static void
-square_job_global (RelayJob *job,
-                   gpointer  data)
-{
-  g_object_set_data (G_OBJECT (job), "run", current_run);
-  square_job (job, data);
-}
-
 static RelayPromise *
 start_square_global (const GValue *item,
                      guint         index,
@@ -108,7 +100,7 @@ start_square_global (const GValue *item,
     run->wrong_thread = TRUE;
   run->calls++;
   g_assert_cmpuint (index, ==, (guint) g_value_get_int (item));
-  return relay_pool_run (map_pool, NULL, square_job_global,
+  return relay_pool_run (map_pool, NULL, square_job,
                          GINT_TO_POINTER (g_value_get_int (item)), NULL);
 }
 

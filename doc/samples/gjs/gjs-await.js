@@ -1,9 +1,9 @@
 // gjs-await.js: awaiting Relay promises in GJS
 //
-// In JavaScript, `then` is relay_promise_then_values(): it has the shape
-// `then(onFulfilled, onRejected)` that `await` calls, and it passes values,
-// never the promise, so `await promise` gives the first value or throws the
-// GLib.Error. Gio._promisify on wait_async gives the same through GIO.
+// Relay's GJS override, which GJS applies when `gi://Relay` is imported, makes
+// a Relay promise a JavaScript thenable: `await promise` gives its value (an
+// array for several, undefined for none) or throws its GLib.Error.
+// Gio._promisify on wait_async gives the first value through GIO.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -14,7 +14,8 @@ import Relay from 'gi://Relay';
 // [await]
 async function main() {
     const answer = Relay.Promise.new_resolved_values([42]);
-    print('awaited:', await answer);
+    const value = await answer;
+    print('awaited:', value);
 
     const failed = new Relay.Promise();
     failed.reject_literal(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND, 'no such file');
@@ -23,10 +24,14 @@ async function main() {
         throw new Error('not reached');
     } catch (e) {
         print('caught:', e.message, e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND));
+        seen.push(e.code);
     }
 
-    await Relay.Promise.new_delay(10);      // fulfilled with no values: undefined/null
-    print('10 ms later');
+    const nothing = await Relay.Promise.new_delay(10);   // fulfilled with no values
+    print('10 ms later:', nothing);                      // undefined
+    const pair = await Relay.Promise.new_resolved_values([4, 2]);
+    print('two values:', pair);                          // [4, 2]
+    seen.push(value, nothing, pair);
 }
 // [/await]
 
@@ -39,14 +44,21 @@ async function viaGio() {
         promise.resolve_string('from a timeout');
         return GLib.SOURCE_REMOVE;
     });
-    print('wait_async:', await promise.wait_async(null));
+    const value = await promise.wait_async(null);
+    print('wait_async:', value);
+    seen.push(value);
 }
 // [/promisify]
 
 const loop = new GLib.MainLoop(null, false);
+const seen = [];
 let status = 1;
 main().then(viaGio).then(() => {
-    status = 0;
+    const expected = [Gio.IOErrorEnum.NOT_FOUND, 42, undefined, [4, 2], 'from a timeout'];
+    if (JSON.stringify(seen) === JSON.stringify(expected) && seen[2] === undefined)
+        status = 0;
+    else
+        print('unexpected:', JSON.stringify(seen));
 }).catch(e => {
     logError(e);
 }).finally(() => loop.quit());

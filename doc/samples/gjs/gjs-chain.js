@@ -1,7 +1,5 @@
-// gjs-chain.js: chain, catch and the combinators from GJS
-//
-// In bindings the C `relay_promise_then` (the handler receives the settled
-// promise and may return a promise to adopt) is `chain`.
+// gjs-chain.js: then, catch, finally and the combinators from GJS, as in
+// JavaScript, and chain, the C then
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -10,36 +8,45 @@ import Gio from 'gi://Gio';
 import Relay from 'gi://Relay';
 
 const loop = new GLib.MainLoop(null, false);
-let ok = false;
+const results = [];
+
+// [then]
+const delay = Relay.Promise.new_delay(10);       // fulfilled with no values
+const total = delay
+    .then(() => Relay.Promise.new_resolved_values([2, 3]))   // adopted: [2, 3]
+    .then(([a, b]) => a + b)                     // any JS value fulfils the next
+    .then(sum => {
+        if (sum !== 5)
+            throw new Error(`bad sum ${sum}`);   // a throw rejects the next
+        return `sum = ${sum}`;
+    })
+    .finally(() => print('done adding'));
+
+const failed = new Relay.Promise();
+const recovered = failed.catch(e => {
+    print('recovered from:', e.message, e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED));
+    return 'fallback';
+});
+failed.reject_literal(Gio.io_error_quark(), Gio.IOErrorEnum.FAILED, 'boom');
+// [/then]
 
 // [chain]
-const first = Relay.Promise.new_delay(10);
-const second = first.chain(() => Relay.Promise.new_resolved_values([2, 3]), null);
-const summed = second.chain(p => {
-    const [a, b] = [p.get_value(0), p.get_value(1)];
-    print('values:', a, b);
-    return Relay.Promise.new_resolved_values([a + b]);
-}, null);
+// chain is the C then: the handler gets the settled Relay promise, and its
+// result is a Relay promise too (cancellable, with progress, usable from C).
+const doubled = Relay.Promise.new_resolved_values([21]).chain(p => p.get_value(0) * 2, null);
 // [/chain]
 
 // [all]
-const failed = new Relay.Promise();
-const all = Relay.Promise.all([summed, Relay.Promise.new_resolved_values(['x'])]);
-const recovered = failed.catch(p => {
-    print('recovered from:', p.get_error().message);
-    return null;                 // handled: fulfilled with no values
-});
-failed.reject_literal(Gio.io_error_quark(), Gio.IOErrorEnum.FAILED, 'boom');
-
-Relay.Promise.all_settled([all, recovered]).then(() => {
-    const inputs = all.get_n_values();
-    const sum = all.get_value(0);                // input 0's value
-    print('all:', inputs, 'inputs, sum =', sum);
-    ok = sum === 5;
-    loop.quit();
-}, null);
+Relay.Promise.all([total, recovered, doubled, Promise.resolve('js'), 'plain']).then(values => {
+    print('all:', JSON.stringify(values));
+    results.push(...values);
+    return Relay.Promise.all_settled([failed, doubled]);
+}).then(settled => {
+    print('all_settled:', settled.map(s => s.status).join(', '));
+    results.push(settled[0].reason.message, settled[1].value);
+}).catch(logError).finally(() => loop.quit());
 // [/all]
 
 loop.run();
-if (!ok)
-    throw new Error('sample failed');
+if (JSON.stringify(results) !== JSON.stringify(['sum = 5', 'fallback', 42, 'js', 'plain', 'boom', 42]))
+    throw new Error(`sample failed: ${JSON.stringify(results)}`);

@@ -1,13 +1,16 @@
-# python-await.py: `await` Relay promises in a coroutine on the GLib main loop
+# python-await.py: `await` Relay promises with asyncio, or with Relay's runner
 #
-# PyGObject 3.42 has no asyncio integration; Relay's override drives the
-# coroutine itself, one step per settled promise, on the main context.
+# Under asyncio.run() (any asyncio loop), the loop iterates the promise's GLib
+# main context while a Relay promise is awaited, so handlers still run on this
+# thread. Relay.run_until_complete() does the same on a GLib main loop.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import asyncio
+
 import gi
 gi.require_version('Relay', '1.0')
-from gi.repository import Gio, GLib, Relay
+from gi.repository import GLib, Relay
 
 
 def checksum(job, data):
@@ -25,14 +28,21 @@ async def main():
 
     try:
         await Relay.run_in_thread(fail)
-    except GLib.Error as error:           # Python exceptions arrive as GLib.Error
-        print('caught:', error.message)
+    except ValueError as error:           # the job's own exception, traceback kept
+        print('caught:', repr(error))
 
-    await Relay.Promise.new_delay(10)
+    # Both at once: a list of their results.
+    sizes = await Relay.all([Relay.run_in_thread(lambda job, data: len(data), b'four'),
+                             Relay.Promise.new_delay(10).then(lambda _: 2)])
+    print('all:', sizes)
     return digest
 
 
-digest = Relay.run_until_complete(main())
+digest = asyncio.run(main())              # standard asyncio
 # [/await]
+assert digest.startswith('2cf24d')
 
+# [runner]
+digest = Relay.run_until_complete(main())  # the same coroutine on a GLib main loop
+# [/runner]
 assert digest.startswith('2cf24d')

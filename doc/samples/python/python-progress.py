@@ -15,7 +15,7 @@ def crunch(job):
     for i in range(1, 100001):
         if job.is_cancelled():
             return None                 # the promise is already rejected
-        job.set_progress(i / 100000, None)
+        job.report_progress(i / 100000)
     return 'crunched'
 
 

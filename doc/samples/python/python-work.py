@@ -2,7 +2,7 @@
 #
 # The job runs on a worker thread (PyGObject takes the GIL for it) and
 # returns a plain value; `then` calls back on the main thread with it. An
-# exception in the job would reject the promise with a GLib.Error instead.
+# exception in the job would reach `got_error` instead, as itself.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -31,8 +31,8 @@ def got_value(value):
     results.append(value)
 
 
-def got_error(error):
-    print('err:', error.message)
+def got_error(error):              # the job's exception, or a GLib.Error from C
+    print('err:', error)
 
 
 promise = Relay.run_in_thread(add, 4, 5)

@@ -6,18 +6,23 @@
 PyGObject 3.42 has no asyncio integration, so this override adds the little a
 Python program needs on top of the generated bindings:
 
-* ``await promise`` inside a coroutine started with :func:`spawn` (or run to the
-  end with :func:`run_until_complete`). The coroutine runs on the GLib main
-  context of the thread that spawned it, one step per settled promise; nothing
-  else drives it, so it mixes freely with GTK signal handlers.
+* ``await promise`` in any asyncio event loop (``asyncio.run()``), in a
+  coroutine started with :func:`spawn` (or run to the end with
+  :func:`run_until_complete`), and in a GTK application whose asyncio loop
+  runs on GLib's (gbulb). Under a plain asyncio loop, the loop iterates the
+  promise's GLib main context while a Relay promise is awaited, so handlers
+  still run on their context's thread (see ``_ContextPump``).
 * ``Promise.then(on_fulfilled, on_rejected)``, ``catch`` and ``finally_`` that
   take plain Python callables: they receive the promise's result (or its
-  ``GLib.Error``), may return a plain value or a promise, and turn exceptions
+  exception), may return a plain value or a promise, and turn exceptions
   into rejections.
 * ``Relay.run_in_thread(func, *args)`` and ``Pool.run(func, *args)`` for Python
   callables as pool jobs: ``func(job, *args)`` runs on a worker thread (it
   holds the GIL while it runs Python code), returns its result as a plain
-  value, and an exception rejects the promise with a ``GLib.Error``.
+  value, reports progress with ``job.report_progress()`` and checks
+  ``job.is_cancelled()``.
+* ``Relay.all()`` (a list of values), ``Relay.all_settled()`` (a list of
+  ``(state, value or exception)``), ``Relay.any()`` and ``Relay.race()``.
 * ``Relay.Notifier(func)`` as a constructor.
 * ``Promise.from_async(obj.foo_async, obj.foo_finish, *args)``: any GIO
   ``_async``/``_finish`` pair as a promise (PyGObject 3.42 cannot await GIO
@@ -26,18 +31,32 @@ Python program needs on top of the generated bindings:
 
 How Python values map to promise values: ``None`` is no values, a tuple is
 several values (Common Lisp's ``values``), and anything else is one value:
-``bool``, ``int``, ``float``, ``str``, ``GObject.Object``, ``GLib.Variant`` and
-boxed values such as ``GLib.Bytes`` as their GLib types (so C and JavaScript
-can read them), other objects as they are
-(``GObject.TYPE_PYOBJECT``). Reading a promise reverses this: no values give
-``None``, one value gives the value, several give a tuple.
+``bool``, ``int`` (as ``gint64``; a larger one raises ``OverflowError``),
+``float``, ``str``, ``GObject.Object``, ``GLib.Variant`` and boxed values such
+as ``GLib.Bytes`` as their GLib types (so C and JavaScript can read them),
+other objects as they are (``GObject.TYPE_PYOBJECT``). Reading a promise
+reverses this: no values give ``None``, one value gives the value, several
+give a tuple.
 
-A Python exception other than ``GLib.Error`` becomes a ``GLib.Error`` in the
-``Relay.Error`` domain, code ``FAILED``, with the message
-``"ExceptionType: message"``.
+Exceptions: a Python exception raised in a job, a handler or a coroutine
+rejects the promise with a ``GLib.Error`` in the ``Relay.Error`` domain, code
+``FAILED``, message ``"ExceptionType: message"`` (what C and JavaScript see),
+and Python code that reads the promise (``await``, ``result()``, a getter,
+``on_rejected``) gets the original exception back, same object, traceback
+kept. Errors from C arrive as ``GLib.Error`` with their domain and code.
+
+Misuse raises at the call: a job or handler that is not callable or does not
+take the arguments it will be given (``TypeError``), settling a settled
+promise with ``resolve_result()`` or ``reject_exception()``
+(``AlreadySettledError``), reading a pending promise (``PendingError``).
 """
 
+import asyncio
+import ctypes
+import ctypes.util
 import inspect
+import select
+import threading
 
 from gi.repository import GLib, GObject
 
@@ -48,8 +67,55 @@ Relay = get_introspection_module('Relay')
 
 __all__ = []
 
-_INT32 = range(-(1 << 31), 1 << 31)
 _INT64 = range(-(1 << 63), 1 << 63)
+
+
+class PendingError(RuntimeError):
+    """Raised when a pending promise is read: await it first."""
+
+
+class AlreadySettledError(RuntimeError):
+    """Raised when a settled promise is settled again."""
+
+
+__all__ += ['PendingError', 'AlreadySettledError']
+
+_STATE_NAMES = {}
+
+
+def _state_name(state):
+    if not _STATE_NAMES:
+        _STATE_NAMES.update({Relay.PromiseState.PENDING: 'pending',
+                             Relay.PromiseState.FULFILLED: 'fulfilled',
+                             Relay.PromiseState.REJECTED: 'rejected'})
+    return _STATE_NAMES.get(state, str(state))
+
+
+def _pending_error(what):
+    return PendingError('%s: the promise is still pending. Read it once it settled: '
+                        '"await promise" (asyncio or Relay.spawn), promise.then(handler), '
+                        'or Relay.run_until_complete(promise) in a script' % what)
+
+
+def _check_callable(func, n_args, what, args=(), kwargs=None):
+    """Raises TypeError now unless func(n_args positional + args, **kwargs) works."""
+    if not callable(func):
+        raise TypeError('%s is not callable: %r' % (what, func))
+    if inspect.iscoroutinefunction(func):
+        raise TypeError('%s %s is a coroutine function: Relay would call it and get a '
+                        'coroutine that nobody runs. Pass a plain function, and await in '
+                        'the coroutine that calls this' % (what, getattr(func, '__qualname__', func)))
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return      # a builtin without a signature: it is checked when called
+    try:
+        signature.bind(*([None] * n_args), *args, **(kwargs or {}))
+    except TypeError as error:
+        raise TypeError('%s %s%s cannot be called with %d argument%s%s: %s'
+                        % (what, getattr(func, '__qualname__', func), signature,
+                           n_args + len(args), '' if n_args + len(args) == 1 else 's',
+                           ' and keywords %s' % sorted(kwargs) if kwargs else '', error)) from None
 
 
 def _to_gvalue(obj):
@@ -58,9 +124,10 @@ def _to_gvalue(obj):
     if isinstance(obj, bool):
         gtype = GObject.TYPE_BOOLEAN
     elif isinstance(obj, int):
-        gtype = (GObject.TYPE_INT if obj in _INT32 else
-                 GObject.TYPE_INT64 if obj in _INT64 else
-                 GObject.TYPE_PYOBJECT)
+        if obj not in _INT64:
+            raise OverflowError('%d does not fit in an int64, the integer type of a promise '
+                                '(-2**63 to 2**63 - 1); pass a str or a float instead' % obj)
+        gtype = GObject.TYPE_INT64
     elif isinstance(obj, float):
         gtype = GObject.TYPE_DOUBLE
     elif isinstance(obj, str):
@@ -74,6 +141,13 @@ def _to_gvalue(obj):
     else:
         gtype = GObject.TYPE_PYOBJECT
     return GObject.Value(gtype, obj)
+
+
+def _value_list(values, what):
+    """GValues for a sequence of Python values, or TypeError now."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, '__iter__'):
+        raise TypeError('%s takes a sequence of values, not %s' % (what, type(values).__name__))
+    return [_to_gvalue(value) for value in values]
 
 
 def _to_values(result):
@@ -93,6 +167,51 @@ def _to_error(exc):
     return GLib.Error.new_literal(Relay.error_quark(), message, Relay.Error.FAILED)
 
 
+# A promise rejected by Python code keeps the exception that did it, for Python
+# code that reads the promise: the C side only sees the GLib.Error. A "cause
+# box" is a list holding (exception, error) once known; it sits in the
+# promise's Python wrapper (which PyGObject keeps as long as the GObject once
+# it has attributes), because a job settles its promise from a worker before
+# the caller may have the wrapper.
+
+def _cause_box(promise):
+    box = promise.__dict__.get('_relay_cause')
+    if box is None:
+        box = promise.__dict__['_relay_cause'] = []
+    return box
+
+
+def _record(box, exc, error):
+    box[:] = [(exc, error, exc.__traceback__)]
+
+
+def _cause(promise, error=None):
+    """The Python exception that rejected promise with error, or None."""
+    box = promise.__dict__.get('_relay_cause')
+    if not box:
+        return None
+    exc, recorded, traceback = box[0]
+    if error is None:
+        error = Relay.Promise.get_error(promise)
+    if error is None or (error.domain, error.code, error.message) != \
+            (recorded.domain, recorded.code, recorded.message):
+        return None     # settled otherwise first (cancelled, say)
+    # As asyncio's Future.result(): each raise starts from the original
+    # traceback, so awaiting the promise twice does not pile frames up.
+    return exc.with_traceback(traceback)
+
+
+def _handled(promise):
+    """Marks promise's rejection as handled: Python code read it."""
+    Relay.Promise.disown(promise)    # PyGObject adds the reference disown takes
+
+
+def _raise_rejection(promise):
+    _handled(promise)
+    error = Relay.Promise.get_error(promise)
+    raise _cause(promise, error) or error
+
+
 def _unpack(values):
     if len(values) == 0:
         return None
@@ -108,18 +227,31 @@ def _adopt(result):
     return Relay.Promise.new_resolved_values(_to_values(result))
 
 
-def _handler(func, argument):
-    """Wraps a Python callable as a Relay.PromiseFunc for Promise.chain()."""
-    if func is None:
-        return None
+def _handler(func, argument, box):
+    """Wraps a Python callable as a Relay.PromiseFunc for Promise.chain().
 
+    Without func, the outcome passes through (with its Python exception).
+    """
     def handler(promise):
+        if func is None:
+            exc = _cause(promise)
+            if exc is not None:
+                _record(box, exc, Relay.Promise.get_error(promise))
+            return promise
         try:
             return _adopt(func(argument(promise)))
         except Exception as exc:
-            return Relay.Promise.new_rejected(_to_error(exc))
+            error = _to_error(exc)
+            _record(box, exc, error)
+            return Relay.Promise.new_rejected(error)
 
     return handler
+
+
+def _rejection(promise):
+    """What on_rejected receives: the Python exception, or the GLib.Error."""
+    error = Relay.Promise.get_error(promise)
+    return _cause(promise, error) or error
 
 
 def _when_settled(promise, callback):
@@ -130,17 +262,291 @@ def _when_settled(promise, callback):
                        on_error=lambda *args: callback())
 
 
+# ---------------------------------------------------------------------------
+# asyncio: how the two loops meet
+#
+# Awaiting a Relay promise from an asyncio task adds a GLib handler (GI's then)
+# that wakes an asyncio future with loop.call_soon_threadsafe(). That handler,
+# like every handler of the promise, runs when somebody iterates the promise's
+# GLib main context:
+#
+# * Under gbulb (asyncio on the GLib loop, as in a GTK application) or when
+#   another thread runs the context (a GTK main thread, say), that is already
+#   the case, and nothing more is done.
+# * Under a plain asyncio loop, nobody does: _ContextPump makes that asyncio
+#   loop iterate the context for as long as a Relay promise is awaited in it.
+#   It acquires the context and runs GLib's prepare/query/check/dispatch
+#   steps itself, watching GLib's file descriptors with loop.add_reader() and
+#   its next timeout with loop.call_later(), so the asyncio thread dispatches
+#   the promise's handlers, then()s included, between its own callbacks,
+#   without polling. PyGObject 3.42 cannot call g_main_context_query() (it
+#   drops the caller-allocated array), so the steps go through ctypes; a
+#   GLib.MainContext's hash() is its C pointer.
+
+class _PollFD(ctypes.Structure):
+    _fields_ = [('fd', ctypes.c_int), ('events', ctypes.c_ushort), ('revents', ctypes.c_ushort)]
+
+
+def _load_glib():
+    """GLib's library through ctypes, or None where it cannot be found."""
+    for name in ('libglib-2.0.so.0', None):
+        if name is None:
+            name = ctypes.util.find_library('glib-2.0')     # slow: only if needed
+            if not name:
+                continue
+        try:
+            glib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        break
+    else:
+        return None
+    glib.g_main_context_prepare.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    glib.g_main_context_prepare.restype = ctypes.c_int
+    glib.g_main_context_query.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                                           ctypes.POINTER(_PollFD), ctypes.c_int]
+    glib.g_main_context_query.restype = ctypes.c_int
+    glib.g_main_context_check.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_PollFD),
+                                           ctypes.c_int]
+    glib.g_main_context_check.restype = ctypes.c_int
+    glib.g_main_context_dispatch.argtypes = [ctypes.c_void_p]
+    glib.g_main_context_dispatch.restype = None
+    glib.g_main_context_default.restype = ctypes.c_void_p
+    return glib
+
+
+_glib = _load_glib()
+
+_POLLIN = select.POLLIN | select.POLLPRI
+_pumps = {}     # (asyncio loop, context pointer) -> _ContextPump
+
+
+def _context_pointer(context):
+    pointer = hash(context) & ((1 << (8 * ctypes.sizeof(ctypes.c_void_p))) - 1)
+    return pointer
+
+
+class _ContextPump:
+    """Iterates a GLib main context from an asyncio loop (see above)."""
+
+    RETRY_SECONDS = 0.01
+
+    @classmethod
+    def start(cls, loop, context):
+        """A pump for context on loop, or None when it needs none."""
+        key = (loop, _context_pointer(context))
+        pump = _pumps.get(key)
+        if pump is None:
+            if context.is_owner() and GLib.main_depth() > 0:
+                # This thread is dispatching GLib sources (gbulb's loop runs
+                # asyncio from one): it iterates the context already. Owning
+                # it outside a dispatch (push_thread_default() acquires it)
+                # iterates nothing, so then the pump runs.
+                return None
+            pump = _pumps[key] = cls(loop, context, key)
+        pump.users += 1
+        return pump
+
+    def __init__(self, loop, context, key):
+        if _glib is None or \
+                _context_pointer(GLib.MainContext.default()) != _glib.g_main_context_default():
+            raise RuntimeError('Relay cannot iterate GLib from a plain asyncio loop here (GLib\'s '
+                               'library not found, or this PyGObject does not give a '
+                               'GLib.MainContext\'s address as its hash()): run asyncio on '
+                               'GLib\'s loop (gbulb) or use Relay.spawn()')
+        self.loop = loop
+        self.context = context
+        self.pointer = key[1]
+        self.key = key
+        self.users = 0
+        self.releasing = False
+        self.owner = False
+        self.fds = (_PollFD * 8)()
+        self.watched = {}       # fd -> events registered with the loop
+        self.timer = None
+        self.scheduled = None
+        self.acquire()
+
+    def acquire(self):
+        """Becomes the context's owner, or waits for its owner to let it go.
+
+        While another thread iterates the context (a GTK main thread, another
+        asyncio loop), that thread runs the handlers, and the one that ends
+        an await wakes this loop; this loop tries again now and then, in case
+        that thread stops iterating while an await here still needs it.
+        """
+        self.timer = None
+        if self.users < 0:
+            return
+        if self.context.acquire():
+            self.owner = True
+            self.schedule()
+        else:
+            self.timer = self.loop.call_later(self.RETRY_SECONDS, self.acquire)
+
+    def schedule(self, *ignored):
+        if self.scheduled is None and self.owner:
+            self.scheduled = self.loop.call_soon(self.iterate)
+
+    def iterate(self):
+        self.scheduled = None
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        priority = ctypes.c_int()
+        ready = _glib.g_main_context_prepare(self.pointer, ctypes.byref(priority))
+        timeout = ctypes.c_int()
+        while True:
+            n_fds = _glib.g_main_context_query(self.pointer, priority.value, ctypes.byref(timeout),
+                                               self.fds, len(self.fds))
+            if n_fds <= len(self.fds):
+                break
+            self.fds = (_PollFD * n_fds)()
+        fds = self.fds[:n_fds]
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd.fd, fd.events)
+        revents = dict(poller.poll(0))
+        for fd in fds:
+            fd.revents = revents.get(fd.fd, 0) & (fd.events | select.POLLERR | select.POLLHUP)
+        for i, fd in enumerate(fds):
+            self.fds[i] = fd
+        if _glib.g_main_context_check(self.pointer, priority.value, self.fds, n_fds) or ready:
+            _glib.g_main_context_dispatch(self.pointer)
+            self.schedule()     # more may be ready; a quiet context costs one more round
+            return
+        self.watch(fds, timeout.value)
+
+    def watch(self, fds, timeout):
+        wanted = {}
+        for fd in fds:
+            wanted[fd.fd] = wanted.get(fd.fd, 0) | fd.events
+        for fd, events in list(self.watched.items()):
+            if wanted.get(fd) != events:
+                self.unwatch(fd)
+        for fd, events in wanted.items():
+            if fd not in self.watched:
+                if events & _POLLIN:
+                    self.loop.add_reader(fd, self.schedule)
+                if events & select.POLLOUT:
+                    self.loop.add_writer(fd, self.schedule)
+                self.watched[fd] = events
+        if timeout >= 0:
+            self.timer = self.loop.call_later(timeout / 1000, self.schedule)
+
+    def unwatch(self, fd):
+        events = self.watched.pop(fd)
+        if events & _POLLIN:
+            self.loop.remove_reader(fd)
+        if events & select.POLLOUT:
+            self.loop.remove_writer(fd)
+
+    def stop(self):
+        """One await less; the last one lets the context go, a little later.
+
+        Later, from a callback: a coroutine that awaits promise after promise
+        starts its next await in the same step, and keeps the pump.
+        """
+        self.users -= 1
+        if self.users == 0 and not self.releasing:
+            self.releasing = True
+            self.loop.call_soon(self.release)
+
+    def release(self):
+        self.releasing = False
+        if self.users > 0:
+            return
+        del _pumps[self.key]
+        self.users = -1
+        for handle in (self.timer, self.scheduled):
+            if handle is not None:
+                handle.cancel()
+        if not self.owner:
+            return
+        # What is due now still runs (other handlers of the promise just
+        # awaited); one round, so a source that is always ready cannot keep
+        # the await from ending.
+        self.context.iteration(False)
+        for fd in list(self.watched):
+            self.unwatch(fd)
+        self.owner = False
+        self.context.release()
+
+
+_driver = threading.local()     # how many spawn() steps run on this thread
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _wake(future):
+    if not future.done():
+        future.set_result(None)
+
+
+def _await_in_asyncio(promise, loop):
+    future = loop.create_future()
+
+    def settled():
+        try:
+            loop.call_soon_threadsafe(_wake, future)
+        except RuntimeError:
+            pass        # the loop is closed: nobody awaits any more
+
+    _when_settled(promise, settled)
+    pump = _ContextPump.start(loop, promise.get_context())
+    try:
+        yield from future
+    except asyncio.CancelledError:
+        promise.cancel()        # the task was cancelled: so is the work
+        raise
+    finally:
+        if pump is not None:
+            pump.stop()
+    return promise.result()
+
+
 class Promise(Relay.Promise):
     """A Relay.Promise that Python can ``await`` and chain with plain callables."""
 
-    def get_value(self, index):
-        """The value at ``index`` (see ``Relay.Promise.get_value``).
+    def _readable(self, what):
+        """Raises unless the promise is fulfilled (see the module docs)."""
+        state = Relay.Promise.get_state(self)
+        if state == Relay.PromiseState.PENDING:
+            raise _pending_error(what)
+        if state == Relay.PromiseState.REJECTED:
+            _raise_rejection(self)
 
-        A boxed value (``GLib.Bytes``, say) is returned as a copy of its own:
-        PyGObject 3.42 wraps the boxed inside a ``const GValue *`` without
-        taking a reference, so the plain wrapper would dangle once the promise
-        is finalized.
+    def get_state(self):
+        """The promise's state.
+
+        Reading it counts as handling a rejection: code that polls the state
+        sees the rejection (the ``state`` property does not count).
         """
+        _handled(self)
+        return Relay.Promise.get_state(self)
+
+    def get_error(self):
+        """The promise's GLib.Error, or None; reading it handles the rejection."""
+        error = Relay.Promise.get_error(self)
+        if error is not None:
+            _handled(self)
+        return error
+
+    def get_value(self, index):
+        """The value at ``index`` (see ``Relay.Promise.get_value``), None if out of range.
+
+        Raises PendingError on a pending promise and the promise's exception
+        on a rejected one. A boxed value (``GLib.Bytes``, say) is returned as
+        a copy of its own: PyGObject 3.42 wraps the boxed inside a
+        ``const GValue *`` without taking a reference, so the plain wrapper
+        would dangle once the promise is finalized.
+        """
+        self._readable('get_value()')
         value = Relay.Promise.get_value(self, index)
         if isinstance(value, GObject.GBoxed):
             value = value.copy()
@@ -148,58 +554,101 @@ class Promise(Relay.Promise):
 
     def values(self):
         """All the values the promise was fulfilled with, as a tuple."""
+        self._readable('values()')
         return tuple(self.get_value(i) for i in range(self.get_n_values()))
 
     def result(self):
         """The outcome of a settled promise, without waiting.
 
         Returns None, the value, or a tuple of values (see the module docs), or
-        raises the promise's GLib.Error. Raises GLib.Error with
-        ``Relay.Error.FAILED`` if the promise is still pending.
+        raises the promise's exception. Raises PendingError if the promise is
+        still pending.
         """
-        state = self.get_state()
-        if state == Relay.PromiseState.FULFILLED:
-            return _unpack(self.values())
-        if state == Relay.PromiseState.REJECTED:
-            raise self.get_error()
-        raise GLib.Error.new_literal(Relay.error_quark(), 'The promise is still pending',
-                                     Relay.Error.FAILED)
+        self._readable('result()')
+        return _unpack(self.values())
 
     def __await__(self):
-        # Always through the driver in spawn(), even when already settled: like
-        # JavaScript's await, the coroutine resumes from the main loop, and the
-        # promise counts as handled, so its rejection is not reported.
-        yield self
-        return self.result()
+        if getattr(_driver, 'depth', 0):
+            # Always through the driver in spawn(), even when already settled:
+            # like JavaScript's await, the coroutine resumes from the main
+            # loop, and the promise counts as handled.
+            yield self
+            return self.result()
+        loop = _running_loop()
+        if loop is None:
+            raise RuntimeError('A Relay promise was awaited outside any event loop: run the '
+                               'coroutine with asyncio (asyncio.run(), or gbulb in a GTK '
+                               'application) or with Relay.spawn() / Relay.run_until_complete()')
+        return (yield from _await_in_asyncio(self, loop))
+
+    def resolve(self, value):
+        """Fulfils the promise with one value; ``int`` as int64 (see the module docs)."""
+        return Relay.Promise.resolve(self, _to_gvalue(value))
+
+    def resolve_values(self, values):
+        """Fulfils the promise with several values (see the module docs)."""
+        return Relay.Promise.resolve_values(self, _value_list(values, 'resolve_values()'))
+
+    @staticmethod
+    def new_resolved(value):
+        """A promise fulfilled with one value; ``int`` as int64."""
+        return Relay.Promise.new_resolved(_to_gvalue(value))
+
+    @staticmethod
+    def new_resolved_values(values):
+        """A promise fulfilled with several values."""
+        return Relay.Promise.new_resolved_values(_value_list(values, 'new_resolved_values()'))
 
     def then(self, on_fulfilled=None, on_rejected=None):
-        """Calls ``on_fulfilled(result)`` or ``on_rejected(error)`` once settled.
+        """Calls ``on_fulfilled(result)`` or ``on_rejected(exception)`` once settled.
 
         Either callable may return a plain value (the new promise is fulfilled
         with it), a promise (the new promise adopts it), or raise (the new
-        promise is rejected with the exception as a GLib.Error). A missing
-        callable passes that outcome through. Returns the new promise.
+        promise is rejected with that exception). A missing callable passes
+        that outcome through. ``on_rejected`` receives the Python exception
+        that rejected the promise, or its GLib.Error. Returns the new promise.
+        The handlers run on the promise's main context, never before
+        ``then()`` returned.
         """
-        return self.chain(_handler(on_fulfilled, Promise.result),
-                          _handler(on_rejected, Relay.Promise.get_error))
+        if on_fulfilled is not None:
+            _check_callable(on_fulfilled, 1, 'then() handler on_fulfilled')
+        if on_rejected is not None:
+            _check_callable(on_rejected, 1, 'then() handler on_rejected')
+        box = []
+        derived = self.chain(_handler(on_fulfilled, Promise.result, box),
+                             _handler(on_rejected, _rejection, box))
+        derived.__dict__['_relay_cause'] = box
+        return derived
 
     def catch(self, on_rejected):
-        """``then(None, on_rejected)``: handles the error, returns a new promise."""
+        """``then(None, on_rejected)``: handles the exception, returns a new promise."""
+        if on_rejected is None:
+            raise TypeError('catch() needs a handler')
         return self.then(None, on_rejected)
 
     def finally_(self, on_settled):
         """Calls ``on_settled()`` either way; the new promise keeps this outcome.
 
-        If ``on_settled`` raises, the new promise is rejected with that error.
+        If ``on_settled`` raises, the new promise is rejected with that exception.
         """
+        _check_callable(on_settled, 0, 'finally_() handler')
+        box = []
+
         def handler(promise):
             try:
                 on_settled()
             except Exception as exc:
-                return Relay.Promise.new_rejected(_to_error(exc))
+                error = _to_error(exc)
+                _record(box, exc, error)
+                return Relay.Promise.new_rejected(error)
+            exc = _cause(promise)
+            if exc is not None:
+                _record(box, exc, Relay.Promise.get_error(promise))
             return None
 
-        return Relay.Promise.finally_(self, handler)
+        derived = Relay.Promise.finally_(self, handler)
+        derived.__dict__['_relay_cause'] = box
+        return derived
 
     @staticmethod
     def from_async(async_func, finish_func, *args, cancellable=None):
@@ -216,6 +665,10 @@ class Promise(Relay.Promise):
         cancels the promise. The promise belongs to the calling thread's
         thread-default main context, where GIO calls back.
         """
+        for func, what in ((async_func, 'from_async(): the _async function'),
+                           (finish_func, 'from_async(): the _finish function')):
+            if not callable(func):
+                raise TypeError('%s is not callable: %r' % (what, func))
         promise = Promise()
         handler = []
         if cancellable is not None:
@@ -230,9 +683,9 @@ class Promise(Relay.Promise):
             try:
                 outcome = finish_func(result)
             except Exception as exc:
-                promise.reject_exception(exc)
+                _settle_quietly(promise.reject_exception, exc)
             else:
-                promise.resolve_result(outcome)
+                _settle_quietly(promise.resolve_result, outcome)
 
         try:
             async_func(*args, promise.get_cancellable(), ready)
@@ -244,29 +697,204 @@ class Promise(Relay.Promise):
             raise
         return promise
 
+    def _settled_again(self, what):
+        return AlreadySettledError(
+            '%s: the promise is already %s, and a promise settles only once (cancel() '
+            'settles it too). Create a new Relay.Promise for another outcome'
+            % (what, _state_name(Relay.Promise.get_state(self))))
+
     def resolve_result(self, result):
-        """Fulfils the promise with a Python result (None, a value or a tuple)."""
-        return self.resolve_values(_to_values(result))
+        """Fulfils the promise with a Python result (None, a value or a tuple).
+
+        Raises AlreadySettledError if the promise is settled already.
+        """
+        if not self.resolve_values(_to_values(result)):
+            raise self._settled_again('resolve_result()')
+        return True
 
     def reject_exception(self, exc):
-        """Rejects the promise with a Python exception, as a GLib.Error."""
-        return self.reject(_to_error(exc))
+        """Rejects the promise with a Python exception.
+
+        C and JavaScript see a GLib.Error (see the module docs); Python code
+        that reads the promise gets ``exc`` itself. Raises AlreadySettledError
+        if the promise is settled already.
+        """
+        error = _to_error(exc)
+        box = _cause_box(self)
+        _record(box, exc, error)
+        if not self.reject(error):
+            del box[:]
+            raise self._settled_again('reject_exception()')
+        return True
+
+    @staticmethod
+    def all(promises):
+        """A promise for the list of the promises' results, in order.
+
+        Rejected with the first rejection (its exception, for Python code).
+        """
+        inputs = _promise_list(promises, 'all')
+        combined = Relay.Promise.all(inputs)
+        return _combine(combined, inputs, lambda p: [Promise.result(i) for i in inputs])
+
+    @staticmethod
+    def all_settled(promises):
+        """A promise for ``[(state, value or exception), ...]``, once all settled."""
+        inputs = _promise_list(promises, 'all_settled')
+        combined = Relay.Promise.all_settled(inputs)
+        return _combine(combined, inputs, lambda p: [_settled_input(i) for i in inputs])
+
+
+def _make_getter(name):
+    c_getter = getattr(Relay.Promise, name)
+
+    def getter(self):
+        self._readable(name + '()')
+        return c_getter(self)
+
+    getter.__name__ = name
+    getter.__doc__ = ('``Relay.Promise.%s()``; raises PendingError on a pending promise and '
+                      'the promise\'s exception on a rejected one' % name)
+    return getter
+
+
+for _name in ('get_boolean', 'get_int64', 'get_double', 'get_string', 'get_object'):
+    setattr(Promise, _name, _make_getter(_name))
 
 
 Promise = override(Promise)
 __all__.append('Promise')
 
 
-def _job_func(func, args, kwargs):
+def _settle_quietly(settle, outcome):
+    """Settles unless something (a cancel) settled the promise first."""
+    try:
+        settle(outcome)
+    except AlreadySettledError:
+        pass
+
+
+def _combine(combined, inputs, make):
+    """combined.then(make) with the inputs' Python exceptions kept."""
+    box = []
+
+    def fulfilled(promise):
+        try:
+            result = make(promise)
+        except Exception as exc:
+            error = _to_error(exc)
+            _record(box, exc, error)
+            return Relay.Promise.new_rejected(error)
+        return Relay.Promise.new_resolved_values([GObject.Value(GObject.TYPE_PYOBJECT, result)])
+
+    def rejected(promise):
+        error = Relay.Promise.get_error(promise)
+        for item in inputs:
+            exc = _cause(item, error)
+            if exc is not None:
+                _record(box, exc, error)
+                break
+        return promise
+
+    derived = combined.chain(fulfilled, rejected)
+    derived.__dict__['_relay_cause'] = box
+    return derived
+
+
+def _promise_list(promises, name):
+    """The inputs of a combinator as a list, or TypeError now."""
+    try:
+        inputs = list(promises)
+    except TypeError:
+        raise TypeError('%s() takes an iterable of Relay promises, not %s'
+                        % (name, type(promises).__name__)) from None
+    for i, item in enumerate(inputs):
+        if not isinstance(item, Relay.Promise):
+            raise TypeError('%s(): Item %d: Expected Relay.Promise, but got %s%s'
+                            % (name, i, type(item).__name__,
+                               ' (await a coroutine in the coroutine, or start it with '
+                               'Relay.spawn())' if inspect.iscoroutine(item) else ''))
+    return inputs
+
+
+def _settled_input(promise):
+    state = Relay.Promise.get_state(promise)
+    if state == Relay.PromiseState.FULFILLED:
+        return state, Promise.result(promise)
+    _handled(promise)
+    return state, _rejection(promise)
+
+
+# One name per concept: Relay.all is Relay.Promise.all (the override's), and so on.
+all = Promise.all                  # noqa: A001 (as asyncio.gather)
+all_settled = Promise.all_settled
+
+
+def any(promises):                 # noqa: A001
+    """``Relay.Promise.any()``: the first fulfilled input's result.
+
+    If none is fulfilled, rejected with ``Relay.Error.AGGREGATE``; its
+    ``dup_errors()`` gives every input's GLib.Error.
+    """
+    return Relay.Promise.any(_promise_list(promises, 'any'))
+
+
+def race(promises):
+    """``Relay.Promise.race()``: settles as the first input to settle."""
+    return Relay.Promise.race(_promise_list(promises, 'race'))
+
+
+Promise.any = staticmethod(any)
+Promise.race = staticmethod(race)
+__all__ += ['all', 'all_settled', 'any', 'race']
+
+
+class Job(Relay.Job):
+    """What a job function receives (see ``Pool.run()``)."""
+
+    def report_progress(self, fraction, text=None):
+        """Reports progress (0.0 to 1.0) and an optional text; any thread, coalesced.
+
+        The promise's ``progress`` and ``progress-text`` properties change on its
+        main context. Same as ``set_progress()``, the C name.
+        """
+        self.set_progress(fraction, text)
+
+    def return_value(self, value):
+        """Returns one value (``int`` as int64); a Python job may just ``return`` it."""
+        Relay.Job.return_value(self, _to_gvalue(value))
+
+    def return_values(self, values):
+        """Returns several values; a Python job may just ``return`` a tuple."""
+        Relay.Job.return_values(self, _value_list(values, 'return_values()'))
+
+
+Job = override(Job)
+__all__.append('Job')
+
+
+def _job_func(func, args, kwargs, box):
     def run(job):
         try:
             result = func(job, *args, **kwargs)
+            if job.has_returned():
+                if result is not None:
+                    raise AlreadySettledError(
+                        'The job function %s returned %r after it had returned a result with '
+                        'job.return_*(), which settled the promise: the value is dropped. A '
+                        'Python job returns its result with "return"'
+                        % (getattr(func, '__qualname__', func), result))
+                return
+            values = _to_values(result)
+        except AlreadySettledError:
+            raise       # reported by PyGObject (sys.excepthook): the promise is settled
         except Exception as exc:
             if not job.has_returned():
-                job.return_error(_to_error(exc))
+                error = _to_error(exc)
+                _record(box, exc, error)
+                job.return_error(error)
             return
-        if not job.has_returned():
-            job.return_values(_to_values(result))
+        job.return_values(values)
 
     return run
 
@@ -275,12 +903,21 @@ class Pool(Relay.Pool):
     def run(self, func, *args, **kwargs):
         """Runs ``func(job, *args, **kwargs)`` on a worker thread of the pool.
 
-        The function reports progress with ``job.set_progress()``, checks
+        The function reports progress with ``job.report_progress()``, checks
         ``job.is_cancelled()`` to stop early, and returns its result as a plain
         value (see the module docs); an exception rejects the promise. Returns
         the promise, which belongs to the calling thread's main context.
+        Raises TypeError at once if ``func`` is not callable or does not take
+        ``(job, *args, **kwargs)``. An exception the function raises reaches
+        Python code that reads the promise as itself (see the module docs).
         """
-        return Relay.Pool.run(self, None, _job_func(func, args, kwargs))
+        if not isinstance(self, Relay.Pool):
+            raise TypeError('Expected Relay.Pool, but got %s' % type(self).__name__)
+        _check_callable(func, 1, 'job function', args, kwargs)
+        box = []
+        promise = Relay.Pool.run(self, None, _job_func(func, args, kwargs, box))
+        promise.__dict__['_relay_cause'] = box
+        return promise
 
 
 Pool = override(Pool)
@@ -299,6 +936,7 @@ class Notifier(Relay.Notifier):
     """``Relay.Notifier(func, *user_data)``: ``Relay.Notifier.new()`` as a constructor."""
 
     def __new__(cls, func, *user_data):
+        _check_callable(func, 2, 'notifier callback', user_data)
         return Relay.Notifier.new(func, *user_data)
 
     def __init__(self, *args, **kwargs):
@@ -320,7 +958,9 @@ def spawn(coroutine):
     coroutine sees a ``Gio.IOErrorEnum.CANCELLED`` GLib.Error.
     """
     if not inspect.iscoroutine(coroutine):
-        raise TypeError('spawn() needs a coroutine, not %s' % type(coroutine).__name__)
+        hint = (' (call the coroutine function: spawn(%s(...)))' % coroutine.__name__
+                if inspect.iscoroutinefunction(coroutine) else '')
+        raise TypeError('spawn() needs a coroutine, not %s%s' % (type(coroutine).__name__, hint))
 
     outcome = Promise()
     awaiting = []
@@ -328,24 +968,27 @@ def spawn(coroutine):
     def step():
         error = None
         while True:
+            _driver.depth = getattr(_driver, 'depth', 0) + 1
             try:
                 if error is None:
                     awaited = coroutine.send(None)
                 else:
                     awaited = coroutine.throw(error)
             except StopIteration as stop:
-                outcome.resolve_result(stop.value)
+                _settle_quietly(outcome.resolve_result, stop.value)
                 return
             except Exception as exc:
-                outcome.reject_exception(exc)
+                _settle_quietly(outcome.reject_exception, exc)
                 return
+            finally:
+                _driver.depth -= 1
             if isinstance(awaited, Relay.Promise):
                 break
             error = TypeError('A coroutine run by Relay can only await Relay promises, not %s'
                               % type(awaited).__name__)
 
         awaiting[:] = [awaited]
-        if outcome.get_state() == Relay.PromiseState.REJECTED:
+        if Relay.Promise.get_state(outcome) == Relay.PromiseState.REJECTED:
             awaited.cancel()
         _when_settled(awaited, step)
 
@@ -366,7 +1009,7 @@ def run_until_complete(awaitable, timeout=None):
     """Iterates the thread-default main context until ``awaitable`` is done.
 
     ``awaitable`` is a coroutine (started with :func:`spawn`) or a promise.
-    Returns its result or raises its GLib.Error, like ``Promise.result()``.
+    Returns its result or raises its exception, like ``Promise.result()``.
     With ``timeout`` (in seconds), gives up after that long with a
     ``Gio.IOErrorEnum.TIMED_OUT`` GLib.Error, cancelling the work if nothing
     else waits for it. For scripts and tests; a GTK application already runs
@@ -380,13 +1023,19 @@ def run_until_complete(awaitable, timeout=None):
         raise TypeError('run_until_complete() needs a coroutine or a Relay.Promise, not %s'
                         % type(awaitable).__name__)
 
+    timed = promise
     if timeout is not None:
-        promise = promise.timeout(max(0, int(timeout * 1000)))
+        timed = promise.timeout(max(0, int(timeout * 1000)))
 
     loop = GLib.MainLoop.new(GLib.MainContext.ref_thread_default(), False)
-    _when_settled(promise, loop.quit)
+    _when_settled(timed, loop.quit)
     loop.run()
-    return promise.result()
+    if Relay.Promise.get_state(timed) == Relay.PromiseState.REJECTED:
+        exc = _cause(promise, Relay.Promise.get_error(timed))
+        if exc is not None:     # the awaitable's own exception, not the timeout's
+            _handled(timed)
+            raise exc
+    return timed.result()
 
 
 __all__.append('run_until_complete')
