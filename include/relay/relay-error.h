@@ -44,6 +44,9 @@ G_BEGIN_DECLS
  * @RELAY_ERROR_NOT_SUPPORTED: Relay cannot do what was asked, such as read the
  *   result of a GIO call without the call's `_finish()` function; the message
  *   says what to use instead
+ * @RELAY_ERROR_CLOSED: the [class@Relay.Channel] was closed without an error
+ *   of its own: a send after [method@Relay.Channel.close], or a receive once
+ *   the closed channel's queued values were all received
  *
  * Error codes in the %RELAY_ERROR domain.
  */
@@ -54,6 +57,7 @@ typedef enum {
   RELAY_ERROR_AGGREGATE,
   RELAY_ERROR_ABANDONED,
   RELAY_ERROR_NOT_SUPPORTED,
+  RELAY_ERROR_CLOSED,
 } RelayError;
 
 RELAY_AVAILABLE_IN_1_0

@@ -13,4 +13,6 @@
 # include "relay-gio.h"
 # include "relay-job.h"
 # include "relay-pool.h"
+# include "relay-channel.h"
+# include "relay-list-store.h"
 #undef RELAY_INSIDE

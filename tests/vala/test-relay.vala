@@ -5,7 +5,8 @@
  * Checks that the generated bindings compile and behave: a notifier triggered
  * from a GLib.Thread, a job on the pool whose closure runs on a worker, chains
  * with owned delegates, `yield promise.wait_async ()`, errors as
- * GLib.Error (Relay.Error and IOError), combinators and progress.
+ * GLib.Error (Relay.Error and IOError), combinators and progress, and a job
+ * streaming into a channel.
  */
 
 int failures = 0;
@@ -151,12 +152,43 @@ async void test_combinators () throws Error {
     }
 }
 
+async void test_streams () throws Error {
+    unowned Thread<void*> main_thread = Thread.self<void*> ();
+    bool on_worker = false;
+
+    var channel = Relay.stream_in_thread (8, null, (job, stream) => {
+        on_worker = Thread.self<void*> () != main_thread;
+        try {
+            for (int64 i = 0; i < 500; i++)
+                stream.push_int64 (i, job.get_cancellable ());
+        } catch (Error e) {
+            job.return_error ((owned) e);
+        }
+    });
+
+    int64 next = 0;
+    bool in_order = true;
+    bool closed = false;
+    while (!closed) {
+        var batch = channel.receive_many (64);
+        try {
+            yield batch.wait_async (null);
+            for (uint i = 0; i < batch.get_n_values (); i++)
+                in_order = in_order && batch.get_value (i).get_int64 () == next++;
+        } catch (Relay.Error.CLOSED e) {
+            closed = true;
+        }
+    }
+    check (next == 500 && in_order && on_worker, "a Vala job streams 500 values in order into a channel");
+}
+
 async void run_all (MainLoop loop) {
     try {
         yield test_notifier ();
         yield test_jobs ();
         yield test_chains ();
         yield test_combinators ();
+        yield test_streams ();
     } catch (Error e) {
         check (false, "unexpected error: " + e.message);
     }

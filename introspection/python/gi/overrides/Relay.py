@@ -1039,3 +1039,62 @@ def run_until_complete(awaitable, timeout=None):
 
 
 __all__.append('run_until_complete')
+
+
+# ---------------------------------------------------------------------------
+# Streams (issue 20): ``async for`` over a Relay.Channel
+# ---------------------------------------------------------------------------
+
+class Channel(Relay.Channel):
+    """A Relay.Channel that a coroutine can read with ``async for``.
+
+    ``Relay.Channel(capacity)`` creates one. Inside a coroutine run by
+    :func:`spawn` (or :func:`run_until_complete`)::
+
+        async for value in channel:
+            ...
+
+    receives one value at a time, in order, until the channel is closed and
+    empty; a channel closed with an error of its own raises that
+    ``GLib.Error`` from the loop. ``send_value`` and ``push_value`` take
+    plain Python values, converted as for promises (see the module docs).
+    """
+
+    def __new__(cls, capacity=64):
+        return Relay.Channel.new(capacity)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_value(self, value):
+        """Sends without blocking; returns the promise of ``Relay.Channel.send``."""
+        return Relay.Channel.send(self, _to_gvalue(value))
+
+    def push_value(self, value, cancellable=None):
+        """Sends from a worker, blocking while the channel is full."""
+        return Relay.Channel.push(self, _to_gvalue(value), cancellable)
+
+    def close(self, error=None):
+        """Closes the channel, with ``error`` or, if None, ``Relay.Error.CLOSED``.
+
+        (PyGObject 3.42 cannot pass None for the error itself.)
+        """
+        if error is None:
+            error = GLib.Error.new_literal(Relay.error_quark(), 'The channel is closed',
+                                           Relay.Error.CLOSED)
+        Relay.Channel.close(self, error)
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        try:
+            return await self.receive()
+        except GLib.Error as error:
+            if error.matches(Relay.error_quark(), Relay.Error.CLOSED):
+                raise StopAsyncIteration from None
+            raise
+
+
+Channel = override(Channel)
+__all__.append('Channel')
