@@ -110,6 +110,10 @@ struct _DemoMeasure
   double         worst_interval_ms;
   double         worst_on_cpu_ms;
   double         worst_waiting_ms;
+  double         worst_own_stall_ms;
+  double         worst_own_interval_ms;
+  double         worst_own_on_cpu_ms;
+  double         worst_own_waiting_ms;
   guint          n_frames;
   double         worst_frame_gap_ms;
   DemoFrameCost  costliest_frame;
@@ -208,13 +212,28 @@ probe (gpointer user_data)
 
           self->histogram[bin]++;
           self->n_probes++;
+          gboolean split = have_schedstat && self->last_cpu_ns != 0;
+          double on_cpu_ms = split ? (cpu_ns - self->last_cpu_ns) / 1e6 : 0;
+          double waiting_ms = split ? (wait_ns - self->last_wait_ns) / 1e6 : 0;
+          /* What is left of the stall once the time spent ready to run
+           * without a CPU is taken out: the main thread's own work and
+           * waits, whatever else the machine runs. */
+          double own_stall_ms = MAX (stall_ms - waiting_ms, 0);
+
           if (stall_ms > self->worst_stall_ms || self->n_probes == 1)
             {
               self->worst_stall_ms = stall_ms;
               self->worst_interval_ms = interval_ms;
-              self->have_schedstat = have_schedstat && self->last_cpu_ns != 0;
-              self->worst_on_cpu_ms = (cpu_ns - self->last_cpu_ns) / 1e6;
-              self->worst_waiting_ms = (wait_ns - self->last_wait_ns) / 1e6;
+              self->have_schedstat = split;
+              self->worst_on_cpu_ms = on_cpu_ms;
+              self->worst_waiting_ms = waiting_ms;
+            }
+          if (own_stall_ms > self->worst_own_stall_ms || self->n_probes == 1)
+            {
+              self->worst_own_stall_ms = own_stall_ms;
+              self->worst_own_interval_ms = interval_ms;
+              self->worst_own_on_cpu_ms = on_cpu_ms;
+              self->worst_own_waiting_ms = waiting_ms;
             }
         }
     }
@@ -379,6 +398,7 @@ demo_measure_start (DemoMeasure *self)
   self->n_probes = 0;
   memset (self->histogram, 0, sizeof self->histogram);
   self->worst_stall_ms = 0;
+  self->worst_own_stall_ms = 0;
   self->have_schedstat = FALSE;
   self->n_frames = 0;
   self->worst_frame_gap_ms = 0;
@@ -446,6 +466,10 @@ demo_measure_get_report (DemoMeasure       *self,
   report->worst_on_cpu_ms = self->worst_on_cpu_ms;
   report->worst_waiting_ms = self->worst_waiting_ms;
   report->worst_asleep_ms = MAX (self->worst_interval_ms - self->worst_on_cpu_ms - self->worst_waiting_ms, 0);
+  report->worst_own_stall_ms = self->worst_own_stall_ms;
+  report->worst_own_interval_ms = self->worst_own_interval_ms;
+  report->worst_own_on_cpu_ms = self->worst_own_on_cpu_ms;
+  report->worst_own_waiting_ms = self->worst_own_waiting_ms;
   report->n_frames = self->n_frames;
   report->worst_frame_gap_ms = self->worst_frame_gap_ms;
   report->costliest_frame = self->costliest_frame;

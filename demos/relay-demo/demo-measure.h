@@ -34,6 +34,13 @@ typedef struct
   double        worst_on_cpu_ms;
   double        worst_waiting_ms;
   double        worst_asleep_ms;
+  /* the worst stall less the time the main thread was ready to run but had
+   * no CPU (other processes' load, which the application cannot change):
+   * its own work and waits. Equal to worst_stall_ms without schedstat. */
+  double        worst_own_stall_ms;
+  double        worst_own_interval_ms;   /* that probe interval, by part */
+  double        worst_own_on_cpu_ms;
+  double        worst_own_waiting_ms;
   guint         n_frames;
   double        worst_frame_gap_ms;
   DemoFrameCost costliest_frame;   /* by CPU, while measuring */

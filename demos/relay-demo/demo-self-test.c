@@ -13,7 +13,11 @@
  *
  * In Relay mode it fails if a job failed, the cancel did not take, an example
  * did not print its result, the screenshot could not be saved, or the worst
- * stall reached 16 ms. In naive mode (`--naive --self-test`) it runs the same
+ * stall the application is answerable for reached 16 ms: a probe interval
+ * less the time the main thread was ready to run but had no CPU (the
+ * kernel's schedstat tells), so that other processes' load (a build beside
+ * the test suite) does not decide the verdict; the whole stall is printed
+ * beside it. In naive mode (`--naive --self-test`) it runs the same
  * way and prints the same figures as a comparison: only the outcome of the
  * jobs decides there, not the stall.
  *
@@ -278,7 +282,14 @@ report (DemoSelfTest *self)
 
   saved = save_screenshot (GTK_WIDGET (self->window), path);
   jobs_ok = n_failed == 0 && n_cancelled == 1 && seen == DEMO_EXAMPLES_ALL && saved;
-  stall_ok = figures.worst_stall_ms < DEMO_STALL_LIMIT_MS;
+  /* The verdict is on the stall the application is answerable for: the
+   * worst probe interval less the time the main thread was ready to run but
+   * had no CPU. On an otherwise idle 2-core machine, with our own hog, the
+   * two are nearly equal (the main thread outranks the nice +10 workers, and
+   * shares the second core with the hog); when the machine is busier than
+   * that (a build beside the test suite), the scheduler's share goes to the
+   * other load, not to Relay. Without schedstat, the whole stall counts. */
+  stall_ok = figures.worst_own_stall_ms < DEMO_STALL_LIMIT_MS;
 
   g_print ("relay-demo self-test (%s): load: 1 CPU hog at nice %d got %.0f %% of a CPU; "
            "%s; %u processors\n",
@@ -291,6 +302,12 @@ report (DemoSelfTest *self)
              figures.worst_interval_ms, figures.worst_on_cpu_ms, figures.worst_waiting_ms,
              figures.worst_asleep_ms);
   g_print ("; p99 stall %.1f ms over %u probes\n", figures.p99_stall_ms, figures.n_probes);
+  if (figures.have_schedstat)
+    g_print ("relay-demo self-test (%s): worst own stall %.1f ms, the verdict's figure "
+             "(a %.1f ms probe interval less %.1f ms waiting for a CPU: %.1f ms on the CPU, "
+             "the rest asleep); limit %.0f ms\n",
+             mode_name (self), figures.worst_own_stall_ms, figures.worst_own_interval_ms,
+             figures.worst_own_waiting_ms, figures.worst_own_on_cpu_ms, DEMO_STALL_LIMIT_MS);
 
   g_print ("relay-demo self-test (%s): ", mode_name (self));
   print_frame_cost ("costliest frame", &figures.costliest_frame);
