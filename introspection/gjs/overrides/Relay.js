@@ -265,7 +265,7 @@ function _init() {
         const cGetter = proto[method];
         define(proto, method, function (...args) {
             checkReadable(this, method);
-            const value = this.get_values()[0];
+            const value = cGetValues.call(this)[0];    // the state was just checked
             const actual = typeof value === 'bigint' ? 'number' : typeof value;
             if (actual !== jsType && !(jsType === 'object' && value === null)) {
                 throw new TypeError(`${method}(): the promise's value is a ${typeof value}, ` +
