@@ -272,7 +272,7 @@ close_error_locked (RelayChannel *self)
 static inline gboolean
 is_pending (RelayPromise *promise)
 {
-  return g_atomic_int_get (&promise->state) == RELAY_PROMISE_STATE_PENDING;
+  return _relay_promise_state (promise) == RELAY_PROMISE_STATE_PENDING;
 }
 
 /* With the lock held: drops the receives and sends that settled while they

@@ -27,11 +27,11 @@ static void
 return_outcome_to_task (GTask        *task,
                         RelayPromise *source)
 {
-  if (source->state == RELAY_PROMISE_STATE_REJECTED)
+  if (_relay_promise_state (source) == RELAY_PROMISE_STATE_REJECTED)
     {
       g_task_return_error (task, g_error_copy (source->error));
     }
-  else if (source->n_values == 0)
+  else if (_relay_promise_n_values (source) == 0)
     {
       g_task_return_pointer (task, NULL, NULL);
     }
@@ -439,11 +439,11 @@ to_task_run (RelayReaction *reaction,
 {
   ToTaskReaction *self = (ToTaskReaction *) reaction;
 
-  if (source->state == RELAY_PROMISE_STATE_REJECTED)
+  if (_relay_promise_state (source) == RELAY_PROMISE_STATE_REJECTED)
     {
       g_task_return_error (self->task, g_error_copy (source->error));
     }
-  else if (source->n_values > 0)
+  else if (_relay_promise_n_values (source) > 0)
     {
       g_task_return_value (self->task, (GValue *) &source->values[0]);
     }

@@ -141,7 +141,7 @@ add_backward_locked (SearchSide   *side,
 
   for (RelayReaction *r = promise->reactions; r != NULL; r = r->next)
     if (r->derived != NULL && r->back_link != NULL &&
-        g_atomic_int_get (&r->derived->state) == RELAY_PROMISE_STATE_PENDING)
+        _relay_promise_state (r->derived) == RELAY_PROMISE_STATE_PENDING)
       met |= side_add (side, other, r->derived);
 
   return met;
@@ -162,10 +162,10 @@ side_step (SearchSide *side,
   promise = g_ptr_array_index (side->queue, side->next++);
   g_atomic_pointer_add (&n_cycle_steps, 1);
 
-  relay_mutex_lock (&promise->lock);
+  _relay_promise_lock (promise);
   met = forward ? add_forward_locked (side, other, promise)
                 : add_backward_locked (side, other, promise);
-  relay_mutex_unlock (&promise->lock);
+  _relay_promise_unlock (promise);
 
   return met ? STEP_MET : STEP_GO_ON;
 }
@@ -184,9 +184,9 @@ closes_cycle_locked (RelayPromise *derived,
   if (result == derived)
     return TRUE;
 
-  relay_mutex_lock (&derived->lock);
+  _relay_promise_lock (derived);
   has_waiters = derived->n_consumers > 0;
-  relay_mutex_unlock (&derived->lock);
+  _relay_promise_unlock (derived);
   if (!has_waiters)
     return FALSE;
 
@@ -230,7 +230,7 @@ link_unless_cycle (RelayPromise  *derived,
   gboolean cycle, added = FALSE;
 
   /* A settled promise waits on nothing: no cycle, nothing to link. */
-  if (g_atomic_int_get (&result->state) != RELAY_PROMISE_STATE_PENDING && result != derived)
+  if (_relay_promise_state (result) != RELAY_PROMISE_STATE_PENDING && result != derived)
     {
       _relay_promise_run_reaction (result, reaction);
       return;
@@ -241,10 +241,10 @@ link_unless_cycle (RelayPromise  *derived,
   cycle = closes_cycle_locked (derived, result, &forward, &backward);
   if (!cycle)
     {
-      relay_mutex_lock (&derived->lock);
-      if (derived->state == RELAY_PROMISE_STATE_PENDING)
+      _relay_promise_lock (derived);
+      if (_relay_promise_state (derived) == RELAY_PROMISE_STATE_PENDING)
         derived->upstream = result;
-      relay_mutex_unlock (&derived->lock);
+      _relay_promise_unlock (derived);
 
       added = _relay_promise_add_reaction_if_pending (result, reaction);
     }
@@ -328,7 +328,7 @@ finally_wait_run (RelayReaction *reaction,
 {
   FinallyWaitReaction *self = (FinallyWaitReaction *) reaction;
 
-  if (source->state == RELAY_PROMISE_STATE_REJECTED)
+  if (_relay_promise_state (source) == RELAY_PROMISE_STATE_REJECTED)
     _relay_promise_settle_from (reaction->derived, source);
   else
     _relay_promise_settle_from (reaction->derived, self->original);
@@ -367,12 +367,12 @@ handler_run (RelayReaction *reaction,
 {
   HandlerReaction *self = (HandlerReaction *) reaction;
   RelayPromise *derived = reaction->derived;
-  gboolean fulfilled = source->state == RELAY_PROMISE_STATE_FULFILLED;
+  gboolean fulfilled = _relay_promise_state (source) == RELAY_PROMISE_STATE_FULFILLED;
   RelayPromiseFunc func;
   RelayPromise *result;
 
   /* Cancelled while we were queued: nothing to compute. */
-  if (derived != NULL && g_atomic_int_get (&derived->state) != RELAY_PROMISE_STATE_PENDING)
+  if (derived != NULL && _relay_promise_state (derived) != RELAY_PROMISE_STATE_PENDING)
     return;
 
   switch (self->mode)
@@ -423,7 +423,7 @@ handler_run (RelayReaction *reaction,
           _relay_promise_settle (derived, RELAY_PROMISE_STATE_FULFILLED, NULL, 0, NULL, FALSE);
         }
       else if (result != derived &&
-               g_atomic_int_get (&result->state) != RELAY_PROMISE_STATE_PENDING)
+               _relay_promise_state (result) != RELAY_PROMISE_STATE_PENDING)
         {
           /* A settled promise (the source itself, to pass its values on, say)
            * waits on nothing: take its outcome at once. */
@@ -656,9 +656,9 @@ relay_promise_disown (RelayPromise *self)
 {
   g_return_if_fail (RELAY_IS_PROMISE (self));
 
-  relay_mutex_lock (&self->lock);
-  self->flags |= FLAG_HANDLED;
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_lock (self);
+  _relay_promise_set_flag (self, FLAG_HANDLED);
+  _relay_promise_unlock (self);
 
   g_object_unref (self);
 }
@@ -709,10 +709,10 @@ values_run (RelayReaction *reaction,
 {
   ValuesReaction *self = (ValuesReaction *) reaction;
 
-  if (source->state == RELAY_PROMISE_STATE_FULFILLED)
+  if (_relay_promise_state (source) == RELAY_PROMISE_STATE_FULFILLED)
     {
       if (self->on_value != NULL)
-        self->on_value (source->n_values > 0 ? &source->values[0] : NULL, self->value_data);
+        self->on_value (_relay_promise_n_values (source) > 0 ? &source->values[0] : NULL, self->value_data);
     }
   else if (self->on_error != NULL)
     {

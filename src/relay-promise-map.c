@@ -79,7 +79,7 @@ post_pump (MapState *state)
 {
   g_atomic_int_inc (&state->ref_count);
   if (!relay_dispatcher_post_at (state->result->dispatcher,
-                                 g_atomic_int_get (&state->result->priority), &state->pump))
+                                 _relay_promise_priority (state->result), &state->pump))
     map_state_unref (state);    /* queued already: that one will look */
 }
 
@@ -94,7 +94,7 @@ map_watch_run (RelayReaction *reaction,
   relay_mutex_lock (&state->lock);
   state->n_running--;
   state->n_done++;
-  if (g_atomic_int_get (&source->state) == RELAY_PROMISE_STATE_REJECTED &&
+  if (_relay_promise_state (source) == RELAY_PROMISE_STATE_REJECTED &&
       !(state->flags & RELAY_MAP_SETTLE_ALL))
     state->failed = TRUE;
   relay_mutex_unlock (&state->lock);
@@ -406,7 +406,7 @@ reduce_post (ReduceState *state)
 {
   g_atomic_int_inc (&state->ref_count);
   if (!relay_dispatcher_post_at (state->result->dispatcher,
-                                 g_atomic_int_get (&state->result->priority), &state->pump))
+                                 _relay_promise_priority (state->result), &state->pump))
     reduce_state_unref (state);
 }
 

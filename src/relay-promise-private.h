@@ -17,18 +17,37 @@
 
 #include "relay-promise.h"
 #include "relay-dispatcher-private.h"
+#include "relay-sync-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _RelayReaction RelayReaction;
 
-/* flags, under lock */
+/* @bits packs the state, the flags, the number of values and the lock into
+ * one int, so that a pending promise stays small (see the layout note on
+ * struct _RelayPromise).
+ *
+ * - bits 0-1: the RelayPromiseState; written under the lock, read
+ *   atomically anywhere;
+ * - bits 2-6: the flags below; under the lock;
+ * - bits 8-23: how many values a fulfilled promise holds (immutable once
+ *   settled); PROMISE_N_VALUES_BIG means more than fit, in @extra;
+ * - bit 31: the lock, a g_bit_lock(): the promise's critical sections are a
+ *   few loads and stores, never contended for long.
+ *
+ * Because the lock bit shares the word, every write to it is an atomic
+ * read-modify-write (a waiter may set the lock bit at any moment). */
+#define PROMISE_STATE_MASK      0x3
+#define PROMISE_N_VALUES_SHIFT  8
+#define PROMISE_N_VALUES_BIG    0xffff
+#define PROMISE_LOCK_BIT        31
+
 enum {
-  FLAG_HANDLED          = 1 << 0,   /* a reaction was added: a rejection is not "unhandled" */
-  FLAG_REPORTED         = 1 << 1,   /* the unhandled-rejection warning was printed */
-  FLAG_CANCEL_REQUESTED = 1 << 2,   /* settled by relay_promise_cancel() */
-  FLAG_TASK_QUEUED      = 1 << 3,   /* settled_task is on the dispatcher queue */
-  FLAG_FIRST_RUN_DONE   = 1 << 4,   /* settled_task ran once (state notified, rejection checked) */
+  FLAG_HANDLED          = 1 << 2,   /* a reaction was added: a rejection is not "unhandled" */
+  FLAG_REPORTED         = 1 << 3,   /* the unhandled-rejection warning was printed */
+  FLAG_CANCEL_REQUESTED = 1 << 4,   /* settled by relay_promise_cancel() */
+  FLAG_TASK_QUEUED      = 1 << 5,   /* settled_task is on the dispatcher queue */
+  FLAG_FIRST_RUN_DONE   = 1 << 6,   /* settled_task ran once (state notified, rejection checked) */
 };
 
 /* Rarely needed state, allocated on first use so that a plain pending promise
@@ -54,11 +73,19 @@ typedef struct
   RelayPromise **inputs;          /* lock: combinator inputs (borrowed back links) */
   guint          n_inputs;
 
+  int            priority;        /* atomic: set when not G_PRIORITY_DEFAULT */
+  guint          n_values;        /* when more than PROMISE_N_VALUES_BIG - 1 */
+
   RelayPromise  *keepalive;       /* owns a pointer value this promise shares */
   gpointer       pointer;         /* resolve_pointer(): released at finalize */
   GDestroyNotify pointer_destroy;
 } PromiseExtra;
 
+/* A pending promise is 88 bytes, so that with malloc's header it takes a
+ * 96-byte chunk: no per-promise GMutex (a bit lock in @bits), no list tail
+ * (@reactions is newest first, reversed when it runs), values and error
+ * share a pointer (the state says which), and the priority lives in @extra
+ * unless it is the default. Keep it so: tests/bench's promise-memory. */
 struct _RelayPromise
 {
   GObject          parent_instance;
@@ -66,20 +93,82 @@ struct _RelayPromise
   RelayDispatcher *dispatcher;     /* owned; immutable after construction */
   RelayTask        settled_task;   /* runs @reactions on the dispatcher */
 
-  GMutex           lock;
-  int              priority;       /* atomic: the GSource priority handlers run at */
-  int              state;          /* written under lock, read atomically anywhere */
-  guint            flags;          /* lock */
+  int              bits;           /* atomic: state, flags, n_values, lock; see above */
   guint            n_consumers;    /* lock: reactions that count as consumers */
-  guint            n_values;       /* immutable once settled */
-  GValue          *values;         /* immutable once settled */
-  GError          *error;          /* immutable once settled */
-  RelayReaction   *reactions;      /* lock: FIFO of reactions not yet run */
-  RelayReaction   *reactions_tail; /* lock */
+  union {
+    GValue        *values;         /* fulfilled: immutable once settled */
+    GError        *error;          /* rejected: immutable once settled */
+  };
+  RelayReaction   *reactions;      /* lock: reactions not yet run, newest first */
   RelayPromise    *upstream;       /* lock, borrowed: what we wait on (cleared when settled
                                     * or when it is finalized) */
   PromiseExtra    *extra;          /* lock to create */
 };
+
+static inline void
+_relay_promise_lock (RelayPromise *self)
+{
+  g_bit_lock (&self->bits, PROMISE_LOCK_BIT);
+  relay_tsan_acquire (&self->bits);
+}
+
+static inline void
+_relay_promise_unlock (RelayPromise *self)
+{
+  relay_tsan_release (&self->bits);
+  g_bit_unlock (&self->bits, PROMISE_LOCK_BIT);
+}
+
+/* Any thread. */
+static inline RelayPromiseState
+_relay_promise_state (RelayPromise *self)
+{
+  return (RelayPromiseState) (g_atomic_int_get (&self->bits) & PROMISE_STATE_MASK);
+}
+
+/* Lock held. */
+static inline gboolean
+_relay_promise_has_flag (RelayPromise *self,
+                         int           flag)
+{
+  return (g_atomic_int_get (&self->bits) & flag) != 0;
+}
+
+/* Lock held. */
+static inline void
+_relay_promise_set_flag (RelayPromise *self,
+                         int           flag)
+{
+  if (!_relay_promise_has_flag (self, flag))
+    g_atomic_int_or (&self->bits, flag);
+}
+
+/* Lock held. */
+static inline void
+_relay_promise_clear_flag (RelayPromise *self,
+                           int           flag)
+{
+  if (_relay_promise_has_flag (self, flag))
+    g_atomic_int_and (&self->bits, ~flag);
+}
+
+/* How many values @self holds: only once it is fulfilled. */
+static inline guint
+_relay_promise_n_values (RelayPromise *self)
+{
+  guint n = ((guint) g_atomic_int_get (&self->bits) >> PROMISE_N_VALUES_SHIFT) & PROMISE_N_VALUES_BIG;
+
+  return n == PROMISE_N_VALUES_BIG ? self->extra->n_values : n;
+}
+
+/* The priority handlers are dispatched at. Any thread. */
+static inline int
+_relay_promise_priority (RelayPromise *self)
+{
+  PromiseExtra *extra = g_atomic_pointer_get (&self->extra);
+
+  return extra != NULL ? g_atomic_int_get (&extra->priority) : G_PRIORITY_DEFAULT;
+}
 
 /* What a promise does when it settles: run a handler, settle a derived promise,
  * feed a combinator, wake a waiter. */

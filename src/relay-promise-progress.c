@@ -65,11 +65,11 @@ deliver_progress (RelayPromise *self)
   text = g_atomic_pointer_exchange (&extra->pending_text, NULL);
   if (text != NULL)
     {
-      relay_mutex_lock (&self->lock);
+      _relay_promise_lock (self);
       text_changed = g_strcmp0 (extra->text, text) != 0;
       g_free (extra->text);
       extra->text = text;
-      relay_mutex_unlock (&self->lock);
+      _relay_promise_unlock (self);
     }
 
   _relay_promise_notify_progress (self, fraction_changed, text_changed);
@@ -184,9 +184,9 @@ relay_promise_report_progress (RelayPromise *self,
   extra = g_atomic_pointer_get (&self->extra);
   if (extra == NULL)
     {
-      relay_mutex_lock (&self->lock);
+      _relay_promise_lock (self);
       extra = _relay_promise_ensure_extra_locked (self);
-      relay_mutex_unlock (&self->lock);
+      _relay_promise_unlock (self);
     }
 
   store_double (&extra->pending_bits, CLAMP (fraction, 0.0, 1.0));
@@ -200,7 +200,7 @@ relay_promise_report_progress (RelayPromise *self,
     return;
 
   g_object_ref (self);
-  if (!relay_dispatcher_post_at (self->dispatcher, g_atomic_int_get (&self->priority),
+  if (!relay_dispatcher_post_at (self->dispatcher, _relay_promise_priority (self),
                                  &extra->progress_task))
     g_object_unref (self);
 }
@@ -242,10 +242,10 @@ relay_promise_dup_progress_text (RelayPromise *self)
 
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  relay_mutex_lock (&self->lock);
+  _relay_promise_lock (self);
   if (self->extra != NULL)
     text = g_strdup (self->extra->text);
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   return text;
 }

@@ -97,10 +97,10 @@ timeout_elapsed (gpointer user_data)
   RelayPromise *derived = user_data;
   RelayPromise *upstream = NULL;
 
-  relay_mutex_lock (&derived->lock);
+  _relay_promise_lock (derived);
   if (derived->upstream != NULL)
     upstream = g_object_ref (derived->upstream);
-  relay_mutex_unlock (&derived->lock);
+  _relay_promise_unlock (derived);
 
   if (_relay_promise_reject_code (derived, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                   "The operation timed out") &&

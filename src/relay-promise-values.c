@@ -148,7 +148,7 @@ relay_promise_resolve_values (RelayPromise *self,
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
   g_return_val_if_fail (values != NULL || n_values == 0, FALSE);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_PENDING)
     return FALSE;
 
   return _relay_promise_settle (self, RELAY_PROMISE_STATE_FULFILLED, _relay_values_copy (values, n_values), n_values, NULL, FALSE);
@@ -174,7 +174,7 @@ relay_promise_resolve_##suffix (RelayPromise *self,                     \
                                                                         \
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);                \
                                                                         \
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)         \
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_PENDING)         \
     return FALSE;                                                       \
                                                                         \
   g_value_init (&v, gtype);                                             \
@@ -244,7 +244,7 @@ relay_promise_resolve_object (RelayPromise *self,
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
   g_return_val_if_fail (object == NULL || G_IS_OBJECT (object), FALSE);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_PENDING)
     return FALSE;
 
   g_value_init (&v, object != NULL ? G_OBJECT_TYPE (object) : G_TYPE_OBJECT);
@@ -274,8 +274,8 @@ relay_promise_resolve_pointer (RelayPromise   *self,
 
   if (destroy != NULL)
     {
-      relay_mutex_lock (&self->lock);
-      if (self->state == RELAY_PROMISE_STATE_PENDING)
+      _relay_promise_lock (self);
+      if (_relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING)
         {
           PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
@@ -286,7 +286,7 @@ relay_promise_resolve_pointer (RelayPromise   *self,
               destroy = NULL;
             }
         }
-      relay_mutex_unlock (&self->lock);
+      _relay_promise_unlock (self);
 
       if (destroy != NULL)    /* already settled, or a racing resolve_pointer won */
         {
@@ -362,10 +362,10 @@ relay_promise_get_n_values (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), 0);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_FULFILLED)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_FULFILLED)
     return 0;
 
-  return self->n_values;
+  return _relay_promise_n_values (self);
 }
 
 /**
@@ -385,7 +385,7 @@ relay_promise_get_value (RelayPromise *self,
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_FULFILLED || index >= self->n_values)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_FULFILLED || index >= _relay_promise_n_values (self))
     return NULL;
 
   return &self->values[index];
@@ -425,7 +425,7 @@ first_value_as (RelayPromise *self,
 {
   const GValue *value;
 
-  switch (g_atomic_int_get (&self->state))
+  switch (_relay_promise_state (self))
     {
     case RELAY_PROMISE_STATE_PENDING:
       g_critical ("%s: the promise is still pending; read it in a handler, or once "
@@ -441,7 +441,7 @@ first_value_as (RelayPromise *self,
       break;
     }
 
-  if (self->n_values == 0)
+  if (_relay_promise_n_values (self) == 0)
     {
       g_critical ("%s: the promise was fulfilled with no values", strfunc);
       return NULL;
@@ -644,7 +644,7 @@ relay_promise_get_error (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_REJECTED)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_REJECTED)
     return NULL;
 
   return self->error;
@@ -654,15 +654,15 @@ void
 _relay_promise_set_errors (RelayPromise *self,
                            GPtrArray    *errors)
 {
-  relay_mutex_lock (&self->lock);
-  if (self->state == RELAY_PROMISE_STATE_PENDING)
+  _relay_promise_lock (self);
+  if (_relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING)
     {
       PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
       g_clear_pointer (&extra->errors, g_ptr_array_unref);
       extra->errors = g_steal_pointer (&errors);
     }
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   g_clear_pointer (&errors, g_ptr_array_unref);
 }
@@ -695,7 +695,7 @@ relay_promise_dup_errors (RelayPromise *self,
 
   /* @errors is set before the promise settles and immutable after. */
   extra = g_atomic_pointer_get (&self->extra);
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_REJECTED ||
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_REJECTED ||
       extra == NULL || extra->errors == NULL)
     return NULL;
 

@@ -169,6 +169,7 @@ _relay_promise_ensure_extra_locked (RelayPromise *self)
 
       extra->progress_task.func = _relay_promise_progress_task_func;
       extra->owner = self;
+      extra->priority = G_PRIORITY_DEFAULT;
       /* Published atomically: report_progress() reads it without the lock. */
       g_atomic_pointer_set (&self->extra, extra);
     }
@@ -182,16 +183,16 @@ report_unhandled (RelayPromise *self)
 {
   gboolean report;
 
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_REJECTED)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_REJECTED)
     return;
 
-  relay_mutex_lock (&self->lock);
-  report = !(self->flags & (FLAG_HANDLED | FLAG_REPORTED)) &&
-           self->state == RELAY_PROMISE_STATE_REJECTED &&
+  _relay_promise_lock (self);
+  report = !_relay_promise_has_flag (self, (FLAG_HANDLED | FLAG_REPORTED)) &&
+           _relay_promise_state (self) == RELAY_PROMISE_STATE_REJECTED &&
            is_reportable (self->error);
   if (report)
-    self->flags |= FLAG_REPORTED;
-  relay_mutex_unlock (&self->lock);
+    _relay_promise_set_flag (self, FLAG_REPORTED);
+  _relay_promise_unlock (self);
 
   if (report)
     g_warning ("Unhandled promise rejection: %s (%s, %d)",
@@ -220,10 +221,10 @@ reaction_unlink (RelayReaction *reaction,
   if (derived == NULL || reaction->back_link == NULL)
     return;
 
-  relay_mutex_lock (&derived->lock);
+  _relay_promise_lock (derived);
   if (*reaction->back_link == source)
     *reaction->back_link = NULL;
-  relay_mutex_unlock (&derived->lock);
+  _relay_promise_unlock (derived);
 }
 
 void
@@ -337,16 +338,31 @@ run_reactions (RelayReaction *list,
     }
 }
 
-/* Appends @reaction to @self's FIFO; lock held. */
+/* Adds @reaction to @self's list, which is newest first; lock held. */
 static void
 append_reaction_locked (RelayPromise  *self,
                         RelayReaction *reaction)
 {
-  if (self->reactions_tail != NULL)
-    self->reactions_tail->next = reaction;
-  else
-    self->reactions = reaction;
-  self->reactions_tail = reaction;
+  reaction->next = self->reactions;
+  self->reactions = reaction;
+}
+
+/* Turns a newest-first list into the order the reactions were added in. */
+static RelayReaction *
+reverse_reactions (RelayReaction *list)
+{
+  RelayReaction *reversed = NULL;
+
+  while (list != NULL)
+    {
+      RelayReaction *next = list->next;
+
+      list->next = reversed;
+      reversed = list;
+      list = next;
+    }
+
+  return reversed;
 }
 
 /*
@@ -365,10 +381,10 @@ _relay_promise_add_reaction (RelayPromise  *self,
 
   reaction->next = NULL;
 
-  relay_mutex_lock (&self->lock);
+  _relay_promise_lock (self);
 
-  self->flags |= FLAG_HANDLED;
-  if (self->state == RELAY_PROMISE_STATE_PENDING)
+  _relay_promise_set_flag (self, FLAG_HANDLED);
+  if (_relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING)
     {
       if (reaction->consumer)
         self->n_consumers++;
@@ -383,14 +399,14 @@ _relay_promise_add_reaction (RelayPromise  *self,
       /* Appending to the list rather than posting the reaction alone keeps
        * handlers in the order they were added, whichever thread adds them. */
       append_reaction_locked (self, reaction);
-      if (!(self->flags & FLAG_TASK_QUEUED))
+      if (!_relay_promise_has_flag (self, FLAG_TASK_QUEUED))
         {
-          self->flags |= FLAG_TASK_QUEUED;
+          _relay_promise_set_flag (self, FLAG_TASK_QUEUED);
           post = TRUE;
         }
     }
 
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   if (run_now)
     run_internal (reaction, self, FALSE);
@@ -415,16 +431,16 @@ _relay_promise_add_reaction_if_pending (RelayPromise  *self,
   g_assert (reaction->klass->internal);
   reaction->next = NULL;
 
-  relay_mutex_lock (&self->lock);
-  self->flags |= FLAG_HANDLED;
-  if (self->state == RELAY_PROMISE_STATE_PENDING)
+  _relay_promise_lock (self);
+  _relay_promise_set_flag (self, FLAG_HANDLED);
+  if (_relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING)
     {
       if (reaction->consumer)
         self->n_consumers++;
       append_reaction_locked (self, reaction);
       added = TRUE;
     }
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   return added;
 }
@@ -433,9 +449,9 @@ _relay_promise_add_reaction_if_pending (RelayPromise  *self,
 void
 _relay_promise_mark_handled (RelayPromise *self)
 {
-  relay_mutex_lock (&self->lock);
-  self->flags |= FLAG_HANDLED;
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_lock (self);
+  _relay_promise_set_flag (self, FLAG_HANDLED);
+  _relay_promise_unlock (self);
 }
 
 /* Runs an internal @reaction for the settled @source on this thread; like
@@ -456,14 +472,13 @@ settled_task_func (RelayTask *task,
   RelayReaction *list;
   gboolean first_run, has_progress;
 
-  relay_mutex_lock (&self->lock);
-  list = g_steal_pointer (&self->reactions);
-  self->reactions_tail = NULL;
-  self->flags &= ~FLAG_TASK_QUEUED;
-  first_run = !(self->flags & FLAG_FIRST_RUN_DONE);
-  self->flags |= FLAG_FIRST_RUN_DONE;
+  _relay_promise_lock (self);
+  list = reverse_reactions (g_steal_pointer (&self->reactions));
+  _relay_promise_clear_flag (self, FLAG_TASK_QUEUED);
+  first_run = !_relay_promise_has_flag (self, FLAG_FIRST_RUN_DONE);
+  _relay_promise_set_flag (self, FLAG_FIRST_RUN_DONE);
   has_progress = self->extra != NULL && first_run;
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   /* The latest progress reaches the properties before the state changes and
    * before any handler runs. */
@@ -492,7 +507,7 @@ queue_settled_task (RelayPromise *self)
   gboolean queued;
 
   g_object_ref (self);
-  queued = relay_dispatcher_post_at (self->dispatcher, g_atomic_int_get (&self->priority),
+  queued = relay_dispatcher_post_at (self->dispatcher, _relay_promise_priority (self),
                                      &self->settled_task);
   g_assert (queued);
 }
@@ -510,38 +525,50 @@ _relay_promise_settle (RelayPromise      *self,
                        GError            *error,
                        gboolean           cancel)
 {
-  RelayReaction *internal = NULL, **internal_tail = &internal, **link;
+  RelayReaction *internal = NULL, **link;
   GCancellable *cancellable = NULL;
   gboolean post;
 
-  relay_mutex_lock (&self->lock);
+  _relay_promise_lock (self);
 
-  if (self->state != RELAY_PROMISE_STATE_PENDING)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_PENDING)
     {
-      relay_mutex_unlock (&self->lock);
+      _relay_promise_unlock (self);
       _relay_values_free (values, n_values);
       g_clear_error (&error);
       return FALSE;
     }
 
-  self->values = values;
-  self->n_values = n_values;
-  self->error = error;
+  if (state == RELAY_PROMISE_STATE_REJECTED)
+    {
+      g_assert (values == NULL && n_values == 0);
+      self->error = error;
+    }
+  else
+    {
+      int n_bits = MIN (n_values, PROMISE_N_VALUES_BIG);
+
+      g_assert (error == NULL);
+      self->values = values;
+      if (n_bits == PROMISE_N_VALUES_BIG)
+        _relay_promise_ensure_extra_locked (self)->n_values = n_values;
+      g_atomic_int_or (&self->bits, n_bits << PROMISE_N_VALUES_SHIFT);
+    }
   self->upstream = NULL;
   if (self->extra != NULL && self->extra->inputs != NULL)
     memset (self->extra->inputs, 0, sizeof (RelayPromise *) * self->extra->n_inputs);
   if (cancel)
     {
-      self->flags |= FLAG_CANCEL_REQUESTED;
+      _relay_promise_set_flag (self, FLAG_CANCEL_REQUESTED);
       if (self->extra != NULL && self->extra->cancellable != NULL)
         cancellable = g_object_ref (self->extra->cancellable);
     }
 
   /* Publish: everything above is visible to whoever reads the state. */
-  g_atomic_int_set (&self->state, state);
+  g_atomic_int_or (&self->bits, state);
 
-  /* Internal reactions run here, on this thread; the rest from the dispatcher. */
-  self->reactions_tail = NULL;
+  /* Internal reactions run here, on this thread, in the order they were
+   * added; the rest from the dispatcher (still newest first). */
   for (link = &self->reactions; *link != NULL;)
     {
       RelayReaction *reaction = *link;
@@ -549,13 +576,11 @@ _relay_promise_settle (RelayPromise      *self,
       if (reaction->klass->internal)
         {
           *link = reaction->next;
-          reaction->next = NULL;
-          *internal_tail = reaction;
-          internal_tail = &reaction->next;
+          reaction->next = internal;
+          internal = reaction;
         }
       else
         {
-          self->reactions_tail = reaction;
           link = &reaction->next;
         }
     }
@@ -569,9 +594,9 @@ _relay_promise_settle (RelayPromise      *self,
                                        g_param_spec_get_name_quark (properties[PROP_STATE]),
                                        FALSE);
   if (post)
-    self->flags |= FLAG_TASK_QUEUED;
+    _relay_promise_set_flag (self, FLAG_TASK_QUEUED);
 
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   if (post)
     queue_settled_task (self);
@@ -616,26 +641,26 @@ _relay_promise_settle_from (RelayPromise *self,
 {
   PromiseExtra *source_extra = g_atomic_pointer_get (&source->extra);
 
-  if (source->state == RELAY_PROMISE_STATE_REJECTED)
+  if (_relay_promise_state (source) == RELAY_PROMISE_STATE_REJECTED)
     return _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0, g_error_copy (source->error), FALSE);
 
   /* A shared pointer value stays owned by the promise that was resolved with
    * it (its fields were set before @source settled). */
   if (source_extra != NULL && (source_extra->pointer_destroy != NULL || source_extra->keepalive != NULL))
     {
-      relay_mutex_lock (&self->lock);
-      if (self->state == RELAY_PROMISE_STATE_PENDING)
+      _relay_promise_lock (self);
+      if (_relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING)
         {
           PromiseExtra *extra = _relay_promise_ensure_extra_locked (self);
 
           if (extra->keepalive == NULL)
             extra->keepalive = g_object_ref (source_extra->keepalive ? source_extra->keepalive : source);
         }
-      relay_mutex_unlock (&self->lock);
+      _relay_promise_unlock (self);
     }
 
   return _relay_promise_settle (self, RELAY_PROMISE_STATE_FULFILLED,
-                 _relay_values_copy (source->values, source->n_values), source->n_values,
+                 _relay_values_copy (source->values, _relay_promise_n_values (source)), _relay_promise_n_values (source),
                  NULL, FALSE);
 }
 
@@ -654,9 +679,9 @@ _relay_promise_cancel_requested (RelayPromise *self)
 {
   gboolean requested;
 
-  relay_mutex_lock (&self->lock);
-  requested = (self->flags & FLAG_CANCEL_REQUESTED) != 0;
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_lock (self);
+  requested = _relay_promise_has_flag (self, FLAG_CANCEL_REQUESTED);
+  _relay_promise_unlock (self);
 
   return requested;
 }
@@ -729,7 +754,7 @@ relay_promise_dispose (GObject *object)
   RelayReaction *list = NULL, *user = NULL, **user_tail = &user;
 
   /* A settled promise never becomes pending again: nothing to abandon. */
-  if (g_atomic_int_get (&self->state) != RELAY_PROMISE_STATE_PENDING)
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_PENDING)
     {
       G_OBJECT_CLASS (relay_promise_parent_class)->dispose (object);
       return;
@@ -738,13 +763,12 @@ relay_promise_dispose (GObject *object)
   /* Finalized while pending: nobody can settle us any more. Clear the back
    * links of everything that waits on us first (before a cancel on another
    * thread could follow one), then tell the reactions. */
-  relay_mutex_lock (&self->lock);
-  if (self->state == RELAY_PROMISE_STATE_PENDING)
+  _relay_promise_lock (self);
+  if (_relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING)
     {
-      list = g_steal_pointer (&self->reactions);
-      self->reactions_tail = NULL;
+      list = reverse_reactions (g_steal_pointer (&self->reactions));
     }
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   for (RelayReaction *r = list; r != NULL; r = r->next)
     reaction_unlink (r, self);
@@ -804,8 +828,10 @@ relay_promise_finalize (GObject *object)
 
   report_unhandled (self);
 
-  _relay_values_free (self->values, self->n_values);
-  g_clear_error (&self->error);
+  if (_relay_promise_state (self) == RELAY_PROMISE_STATE_REJECTED)
+    g_clear_error (&self->error);
+  else if (_relay_promise_state (self) == RELAY_PROMISE_STATE_FULFILLED)
+    _relay_values_free (self->values, _relay_promise_n_values (self));
 
   if (self->extra != NULL)
     {
@@ -823,7 +849,6 @@ relay_promise_finalize (GObject *object)
     }
 
   g_clear_pointer (&self->dispatcher, relay_dispatcher_release);
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (relay_promise_parent_class)->finalize (object);
 }
@@ -963,7 +988,6 @@ relay_promise_class_init (RelayPromiseClass *klass)
 static void
 relay_promise_init (RelayPromise *self)
 {
-  self->priority = G_PRIORITY_DEFAULT;
   self->settled_task.func = settled_task_func;
 }
 
@@ -992,10 +1016,13 @@ RelayPromise *
 _relay_promise_new_derived (RelayPromise *source)
 {
   RelayPromise *self;
+  int priority;
 
   g_private_set (&construct_dispatcher, relay_dispatcher_acquire_again (source->dispatcher));
   self = g_object_new (RELAY_TYPE_PROMISE, NULL);
-  self->priority = g_atomic_int_get (&source->priority);
+  priority = _relay_promise_priority (source);
+  if (priority != G_PRIORITY_DEFAULT)
+    _relay_promise_ensure_extra_locked (self)->priority = priority;   /* not shared yet */
 
   return self;
 }
@@ -1075,17 +1102,17 @@ _relay_promise_release_consumer (RelayPromise *source)
       GPtrArray *inputs = NULL;
       gboolean cancel = FALSE;
 
-      relay_mutex_lock (&current->lock);
+      _relay_promise_lock (current);
       if (current->n_consumers > 0)
         current->n_consumers--;
-      if (current->state == RELAY_PROMISE_STATE_PENDING && current->n_consumers == 0)
+      if (_relay_promise_state (current) == RELAY_PROMISE_STATE_PENDING && current->n_consumers == 0)
         {
           cancel = TRUE;
           if (current->upstream != NULL)
             next = g_object_ref (current->upstream);
           inputs = ref_inputs_locked (current);
         }
-      relay_mutex_unlock (&current->lock);
+      _relay_promise_unlock (current);
 
       if (cancel)
         _relay_promise_settle (current, RELAY_PROMISE_STATE_REJECTED, NULL, 0,
@@ -1123,16 +1150,16 @@ relay_promise_cancel (RelayPromise *self)
 
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
 
-  relay_mutex_lock (&self->lock);
-  if (self->state != RELAY_PROMISE_STATE_PENDING)
+  _relay_promise_lock (self);
+  if (_relay_promise_state (self) != RELAY_PROMISE_STATE_PENDING)
     {
-      relay_mutex_unlock (&self->lock);
+      _relay_promise_unlock (self);
       return FALSE;
     }
   if (self->upstream != NULL)
     upstream = g_object_ref (self->upstream);
   inputs = ref_inputs_locked (self);
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   cancelled = _relay_promise_settle (self, RELAY_PROMISE_STATE_REJECTED, NULL, 0,
                       g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -1168,7 +1195,7 @@ relay_promise_get_state (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), RELAY_PROMISE_STATE_PENDING);
 
-  return g_atomic_int_get (&self->state);
+  return _relay_promise_state (self);
 }
 
 /**
@@ -1184,7 +1211,7 @@ relay_promise_is_pending (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), FALSE);
 
-  return g_atomic_int_get (&self->state) == RELAY_PROMISE_STATE_PENDING;
+  return _relay_promise_state (self) == RELAY_PROMISE_STATE_PENDING;
 }
 
 /**
@@ -1220,7 +1247,7 @@ relay_promise_get_priority (RelayPromise *self)
 {
   g_return_val_if_fail (RELAY_IS_PROMISE (self), G_PRIORITY_DEFAULT);
 
-  return g_atomic_int_get (&self->priority);
+  return _relay_promise_priority (self);
 }
 
 /**
@@ -1238,9 +1265,21 @@ void
 relay_promise_set_priority (RelayPromise *self,
                             int           priority)
 {
+  PromiseExtra *extra;
+
   g_return_if_fail (RELAY_IS_PROMISE (self));
 
-  if (g_atomic_int_exchange (&self->priority, priority) != priority)
+  extra = g_atomic_pointer_get (&self->extra);
+  if (extra == NULL)
+    {
+      if (priority == G_PRIORITY_DEFAULT)
+        return;
+      _relay_promise_lock (self);
+      extra = _relay_promise_ensure_extra_locked (self);
+      _relay_promise_unlock (self);
+    }
+
+  if (g_atomic_int_exchange (&extra->priority, priority) != priority)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
 }
 
@@ -1263,15 +1302,15 @@ relay_promise_get_cancellable (RelayPromise *self)
 
   g_return_val_if_fail (RELAY_IS_PROMISE (self), NULL);
 
-  relay_mutex_lock (&self->lock);
+  _relay_promise_lock (self);
   extra = _relay_promise_ensure_extra_locked (self);
   if (extra->cancellable == NULL)
     {
       extra->cancellable = g_cancellable_new ();
-      cancel = (self->flags & FLAG_CANCEL_REQUESTED) != 0;
+      cancel = _relay_promise_has_flag (self, FLAG_CANCEL_REQUESTED);
     }
   cancellable = extra->cancellable;
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 
   if (cancel)
     g_cancellable_cancel (cancellable);
@@ -1293,10 +1332,10 @@ _relay_promise_set_inputs (RelayPromise  *self,
 {
   PromiseExtra *extra;
 
-  relay_mutex_lock (&self->lock);
+  _relay_promise_lock (self);
   extra = _relay_promise_ensure_extra_locked (self);
   g_assert (extra->inputs == NULL);
   extra->inputs = g_memdup2 (inputs, sizeof (RelayPromise *) * MAX (n_inputs, 1));
   extra->n_inputs = n_inputs;
-  relay_mutex_unlock (&self->lock);
+  _relay_promise_unlock (self);
 }

@@ -554,6 +554,83 @@ test_values (void)
     g_value_unset (&values[i]);
 }
 
+/* A promise keeps small value counts in a few bits of its state word and
+ * larger ones elsewhere: both read back exactly, directly and through a
+ * derived promise, and every value is freed (valgrind and ASan runs). */
+static void
+test_many_values (void)
+{
+  const guint counts[] = { 65534, 65535, 65536, 70001 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (counts); c++)
+    {
+      guint n_values = counts[c];
+      g_autoptr(RelayPromise) promise = relay_promise_new ();
+      g_autoptr(RelayPromise) through = NULL;
+      GValue *values = g_new0 (GValue, n_values);
+      const GValue *got;
+      guint n = 0;
+
+      for (guint i = 0; i < n_values; i++)
+        {
+          g_value_init (&values[i], G_TYPE_STRING);
+          g_value_take_string (&values[i], g_strdup_printf ("%u", i));
+        }
+
+      g_assert_true (relay_promise_resolve_values (promise, values, n_values));
+      got = relay_promise_get_values (promise, &n);
+      g_assert_cmpuint (n, ==, n_values);
+      g_assert_cmpuint (relay_promise_get_n_values (promise), ==, n_values);
+      g_assert_cmpstr (g_value_get_string (&got[n_values - 1]), ==,
+                       g_value_get_string (&values[n_values - 1]));
+      g_assert_null (relay_promise_get_value (promise, n_values));
+
+      through = relay_promise_then (promise, NULL, NULL, NULL);
+      wait_settled (through);
+      g_assert_cmpuint (relay_promise_get_n_values (through), ==, n_values);
+      g_assert_cmpstr (g_value_get_string (relay_promise_get_value (through, n_values - 1)), ==,
+                       g_value_get_string (&values[n_values - 1]));
+
+      for (guint i = 0; i < n_values; i++)
+        g_value_unset (&values[i]);
+      g_free (values);
+    }
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  (*(int *) user_data)++;
+}
+
+/* The priority property notifies when it changes, and only then, whether or
+ * not the promise had a non-default priority before. */
+static void
+test_priority_notify (void)
+{
+  g_autoptr(RelayPromise) promise = relay_promise_new ();
+  g_autoptr(RelayPromise) derived = NULL;
+  int notified = 0;
+
+  g_signal_connect (promise, "notify::priority", G_CALLBACK (count_notify), &notified);
+  relay_promise_set_priority (promise, G_PRIORITY_DEFAULT);
+  g_assert_cmpint (notified, ==, 0);
+  relay_promise_set_priority (promise, G_PRIORITY_HIGH);
+  g_assert_cmpint (notified, ==, 1);
+  relay_promise_set_priority (promise, G_PRIORITY_HIGH);
+  g_assert_cmpint (notified, ==, 1);
+  relay_promise_set_priority (promise, G_PRIORITY_DEFAULT);
+  g_assert_cmpint (notified, ==, 2);
+  g_assert_cmpint (relay_promise_get_priority (promise), ==, G_PRIORITY_DEFAULT);
+
+  relay_promise_set_priority (promise, -7);
+  derived = relay_promise_then (promise, NULL, NULL, NULL);
+  g_assert_cmpint (relay_promise_get_priority (derived), ==, -7);
+  relay_promise_cancel (promise);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Threads and contexts                                                     */
 /* ------------------------------------------------------------------------ */
@@ -1661,6 +1738,8 @@ main (int   argc,
   g_test_add_func ("/promise/aplus/2.3.2-adopt", test_aplus_2_3_2_adopt);
   g_test_add_func ("/promise/aplus/2.3.2-adopt-other-context", test_aplus_2_3_2_adopt_other_context);
   g_test_add_func ("/promise/values", test_values);
+  g_test_add_func ("/promise/values/many", test_many_values);
+  g_test_add_func ("/promise/priority/notify", test_priority_notify);
   g_test_add_func ("/promise/threads/settle-race", test_settle_race);
   g_test_add_func ("/promise/threads/second-context", test_second_context);
   g_test_add_func ("/promise/threads/context-finalized", test_context_finalized);
