@@ -651,6 +651,57 @@ relay_channel_is_closed (RelayChannel *self)
   return closed;
 }
 
+/* Takes *@value (moved in; unset if it was not sent). */
+static RelayPromise *
+send_value (RelayChannel *self,
+            GValue       *value)
+{
+  RelayPromise *promise = relay_promise_new ();
+  gboolean queued = FALSE;
+
+  relay_mutex_lock (&self->lock);
+  if (self->closed)
+    {
+      GError *error = close_error_locked (self);
+
+      relay_mutex_unlock (&self->lock);
+      g_value_unset (value);
+      relay_promise_reject (promise, error);
+      return promise;
+    }
+
+  if (self->items.length < self->capacity && self->senders.length == 0 && self->n_pushers == 0)
+    {
+      ring_push_tail (&self->items, value);   /* moved */
+      queued = TRUE;
+    }
+  else
+    {
+      Sender *sender = g_new0 (Sender, 1);
+      Garbage garbage = { NULL, };
+
+      sender->promise = g_object_ref (promise);
+      sender->value = *value;                 /* moved */
+      prune_locked (self, &garbage);
+      g_queue_push_tail (&self->senders, sender);
+      if (garbage.receivers != NULL || garbage.senders != NULL)
+        {
+          relay_mutex_unlock (&self->lock);
+          garbage_free (&garbage);
+          relay_mutex_lock (&self->lock);
+        }
+    }
+  memset (value, 0, sizeof *value);
+
+  pump_unlock (self);
+
+  /* Nobody else has the promise yet: settling it has no reactions to run. */
+  if (queued)
+    relay_promise_resolve_values (promise, NULL, 0);
+
+  return promise;
+}
+
 /**
  * relay_channel_send:
  * @self: a channel
@@ -667,6 +718,11 @@ relay_channel_is_closed (RelayChannel *self)
  * queued. Cancelling it ([method@Relay.Promise.cancel]) while it waits
  * withdraws the value: it is never received.
  *
+ * For the common types, [method@Relay.Channel.send_boolean],
+ * [method@Relay.Channel.send_int64], [method@Relay.Channel.send_double],
+ * [method@Relay.Channel.send_string] and [method@Relay.Channel.send_object]
+ * need no [struct@GObject.Value].
+ *
  * Returns: (transfer full): a promise for the value being queued
  *
  * Since: 1.0
@@ -675,58 +731,145 @@ RelayPromise *
 relay_channel_send (RelayChannel *self,
                     const GValue *value)
 {
-  RelayPromise *promise;
-  gboolean queued = FALSE;
+  GValue copy = G_VALUE_INIT;
 
   g_return_val_if_fail (RELAY_IS_CHANNEL (self), NULL);
   g_return_val_if_fail (G_IS_VALUE (value), NULL);
 
-  promise = relay_promise_new ();
+  g_value_init (&copy, G_VALUE_TYPE (value));
+  g_value_copy (value, &copy);
 
-  relay_mutex_lock (&self->lock);
-  if (self->closed)
-    {
-      GError *error = close_error_locked (self);
+  return send_value (self, &copy);
+}
 
-      relay_mutex_unlock (&self->lock);
-      relay_promise_reject (promise, error);
-      return promise;
-    }
+#define SEND_TYPED(gtype, setter)                                              \
+  G_STMT_START {                                                               \
+    GValue typed = G_VALUE_INIT;                                               \
+                                                                               \
+    g_return_val_if_fail (RELAY_IS_CHANNEL (self), NULL);                      \
+                                                                               \
+    g_value_init (&typed, gtype);                                              \
+    setter (&typed, value);                                                    \
+                                                                               \
+    return send_value (self, &typed);                                          \
+  } G_STMT_END
 
-  if (self->items.length < self->capacity && self->senders.length == 0 && self->n_pushers == 0)
-    {
-      GValue copy = G_VALUE_INIT;
+/**
+ * relay_channel_send_boolean:
+ * @self: a channel
+ * @value: the value to send
+ *
+ * [method@Relay.Channel.send] with one %G_TYPE_BOOLEAN value, as
+ * [method@Relay.Promise.resolve_boolean] fulfils a promise with one; receivers
+ * read it with [method@Relay.Promise.get_boolean]. Any thread; it never
+ * blocks.
+ *
+ * Returns: (transfer full): a promise for the value being queued, on the
+ *   calling thread's thread-default main context
+ *
+ * Since: 1.0
+ */
+RelayPromise *
+relay_channel_send_boolean (RelayChannel *self,
+                            gboolean      value)
+{
+  SEND_TYPED (G_TYPE_BOOLEAN, g_value_set_boolean);
+}
 
-      g_value_init (&copy, G_VALUE_TYPE (value));
-      g_value_copy (value, &copy);
-      ring_push_tail (&self->items, &copy);
-      queued = TRUE;
-    }
-  else
-    {
-      Sender *sender = g_new0 (Sender, 1);
-      Garbage garbage = { NULL, };
+/**
+ * relay_channel_send_int64:
+ * @self: a channel
+ * @value: the value to send
+ *
+ * [method@Relay.Channel.send] with one %G_TYPE_INT64 value, as
+ * [method@Relay.Promise.resolve_int64] fulfils a promise with one; receivers
+ * read it with [method@Relay.Promise.get_int64]. Any thread; it never
+ * blocks.
+ *
+ * Returns: (transfer full): a promise for the value being queued, on the
+ *   calling thread's thread-default main context
+ *
+ * Since: 1.0
+ */
+RelayPromise *
+relay_channel_send_int64 (RelayChannel *self,
+                          gint64        value)
+{
+  SEND_TYPED (G_TYPE_INT64, g_value_set_int64);
+}
 
-      sender->promise = g_object_ref (promise);
-      g_value_init (&sender->value, G_VALUE_TYPE (value));
-      g_value_copy (value, &sender->value);
-      prune_locked (self, &garbage);
-      g_queue_push_tail (&self->senders, sender);
-      if (garbage.receivers != NULL || garbage.senders != NULL)
-        {
-          relay_mutex_unlock (&self->lock);
-          garbage_free (&garbage);
-          relay_mutex_lock (&self->lock);
-        }
-    }
+/**
+ * relay_channel_send_double:
+ * @self: a channel
+ * @value: the value to send
+ *
+ * [method@Relay.Channel.send] with one %G_TYPE_DOUBLE value, as
+ * [method@Relay.Promise.resolve_double] fulfils a promise with one; receivers
+ * read it with [method@Relay.Promise.get_double]. Any thread; it never
+ * blocks.
+ *
+ * Returns: (transfer full): a promise for the value being queued, on the
+ *   calling thread's thread-default main context
+ *
+ * Since: 1.0
+ */
+RelayPromise *
+relay_channel_send_double (RelayChannel *self,
+                           double        value)
+{
+  SEND_TYPED (G_TYPE_DOUBLE, g_value_set_double);
+}
 
-  pump_unlock (self);
+/**
+ * relay_channel_send_string:
+ * @self: a channel
+ * @value: (nullable): the string to send (copied)
+ *
+ * [method@Relay.Channel.send] with one %G_TYPE_STRING value, as
+ * [method@Relay.Promise.resolve_string] fulfils a promise with one; receivers
+ * read it with [method@Relay.Promise.get_string]. Any thread; it never
+ * blocks.
+ *
+ * Returns: (transfer full): a promise for the value being queued, on the
+ *   calling thread's thread-default main context
+ *
+ * Since: 1.0
+ */
+RelayPromise *
+relay_channel_send_string (RelayChannel *self,
+                           const char   *value)
+{
+  SEND_TYPED (G_TYPE_STRING, g_value_set_string);
+}
 
-  /* Nobody else has the promise yet: settling it has no reactions to run. */
-  if (queued)
-    relay_promise_resolve_values (promise, NULL, 0);
+/**
+ * relay_channel_send_object:
+ * @self: a channel
+ * @object: (type GObject.Object): the object to send (a reference is taken)
+ *
+ * [method@Relay.Channel.send] with one value of @object's type, as
+ * [method@Relay.Promise.resolve_object] fulfils a promise with one; receivers
+ * read it with [method@Relay.Promise.get_object]. Any thread; it never
+ * blocks.
+ *
+ * Returns: (transfer full): a promise for @object being queued, on the
+ *   calling thread's thread-default main context
+ *
+ * Since: 1.0
+ */
+RelayPromise *
+relay_channel_send_object (RelayChannel *self,
+                           gpointer      object)
+{
+  GValue typed = G_VALUE_INIT;
 
-  return promise;
+  g_return_val_if_fail (RELAY_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (G_IS_OBJECT (object), NULL);
+
+  g_value_init (&typed, G_OBJECT_TYPE (object));
+  g_value_set_object (&typed, object);
+
+  return send_value (self, &typed);
 }
 
 static void

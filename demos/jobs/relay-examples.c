@@ -8,7 +8,9 @@
  * relay_job_set_progress(), stops early when relay_job_is_cancelled() says so,
  * and finishes with exactly one relay_job_return_*() call. Nothing in the job
  * touches the caller's main context: Relay carries the outcome and the
- * progress back to it.
+ * progress back to it. stream_numbers() is the streaming variant: it hands
+ * its struct to relay_pool_stream() and returns the channel its job pushes
+ * into; returning ends the stream.
  */
 
 /**
@@ -315,6 +317,78 @@ relay_examples_count_primes (RelayPool *pool,
 
   return relay_pool_run (pool_or_default (pool), NULL, count_primes_job,
                          GUINT_TO_POINTER (limit), NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* stream_numbers                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  gint64   first;
+  guint    n;
+  gboolean fail;
+} NumbersRequest;
+
+static void
+stream_numbers_job (RelayJob     *job,
+                    RelayChannel *channel,
+                    gpointer      user_data)
+{
+  NumbersRequest *request = user_data;
+  GCancellable *cancellable = relay_job_get_cancellable (job);
+
+  for (guint i = 0; i < request->n; i++)
+    /* Blocks while the channel is full; fails once it is closed (by a
+     * receiver) or the job is cancelled: then the stream is over. */
+    if (!relay_channel_push_int64 (channel, request->first + i, cancellable, NULL))
+      return;
+
+  if (request->fail)
+    relay_job_return_new_error (job, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                                "The producer failed after %u numbers", request->n);
+}
+
+/**
+ * relay_examples_stream_numbers:
+ * @pool: (nullable): the pool to run on, or %NULL for the default pool
+ * @cancellable: (nullable): cancels the job, which ends the stream with
+ *   %G_IO_ERROR_CANCELLED
+ * @capacity: the channel's capacity: how far the worker may run ahead
+ * @first: the first number
+ * @n: how many numbers to send
+ * @fail: whether the stream ends with an error of its own
+ *
+ * A job that streams (see [method@Relay.Pool.stream]): a worker pushes the
+ * int64s @first, @first + 1, ... (@n of them) into the returned channel,
+ * blocking whenever it is full, then the channel closes. Shows a C producer
+ * for JavaScript's `for await` and Python's `async for`. A receiver that
+ * closes the channel stops the worker at its next push.
+ *
+ * Returns: (transfer full): the channel; once the numbers are received, it
+ *   ends with %RELAY_ERROR_CLOSED, or with %G_IO_ERROR_BROKEN_PIPE if @fail
+ */
+RelayChannel *
+relay_examples_stream_numbers (RelayPool    *pool,
+                               GCancellable *cancellable,
+                               guint         capacity,
+                               gint64        first,
+                               guint         n,
+                               gboolean      fail)
+{
+  NumbersRequest *request;
+
+  g_return_val_if_fail (pool == NULL || RELAY_IS_POOL (pool), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (capacity > 0, NULL);
+
+  request = g_new (NumbersRequest, 1);
+  request->first = first;
+  request->n = n;
+  request->fail = fail;
+
+  return relay_pool_stream (pool_or_default (pool), capacity, cancellable,
+                            stream_numbers_job, request, g_free);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -2,7 +2,8 @@
  *
  * A library that is not Relay, written the way any C library hands Relay
  * promises to its callers: each function queues a job on a [class@Relay.Pool]
- * and returns the job's [class@Relay.Promise]. Through GObject Introspection
+ * and returns the job's [class@Relay.Promise] (or, for a job that streams,
+ * its [class@Relay.Channel]). Through GObject Introspection
  * (RelayExamples-1.0) Python and JavaScript callers get the same promises.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -28,6 +29,12 @@ RelayPromise *relay_examples_trigger_after_work (RelayPool     *pool,
                                                 guint          milliseconds);
 RelayPromise *relay_examples_count_primes    (RelayPool      *pool,
                                               guint           limit);
+RelayChannel *relay_examples_stream_numbers  (RelayPool     *pool,
+                                              GCancellable  *cancellable,
+                                              guint          capacity,
+                                              gint64         first,
+                                              guint          n,
+                                              gboolean       fail);
 RelayPromise *relay_examples_hash_file       (RelayPool      *pool,
                                               GFile          *file,
                                               GChecksumType   checksum_type);

@@ -51,6 +51,21 @@ gboolean      relay_channel_is_closed     (RelayChannel  *self);
 RELAY_AVAILABLE_IN_1_0
 RelayPromise *relay_channel_send          (RelayChannel  *self,
                                            const GValue  *value) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayPromise *relay_channel_send_boolean  (RelayChannel  *self,
+                                           gboolean       value) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayPromise *relay_channel_send_int64    (RelayChannel  *self,
+                                           gint64         value) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayPromise *relay_channel_send_double   (RelayChannel  *self,
+                                           double         value) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayPromise *relay_channel_send_string   (RelayChannel  *self,
+                                           const char    *value) G_GNUC_WARN_UNUSED_RESULT;
+RELAY_AVAILABLE_IN_1_0
+RelayPromise *relay_channel_send_object   (RelayChannel  *self,
+                                           gpointer       object) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Sending from a worker: blocks while the channel is full */
 RELAY_AVAILABLE_IN_1_0

@@ -36,6 +36,16 @@ const checks = [
     Relay.Promise.new_resolved_values([20]).then(v => `${v + 1}`),
     failed.catch(e => e.message),
     Relay.Promise.all([Relay.Promise.new_resolved_values([1, 2]), Promise.resolve(3), 4]),
+    (async () => {
+        const channel = Relay.Channel.new(4);
+        channel.push_int64(5, null);
+        channel.push_int64(6, null);
+        channel.close(null);
+        const received = [];
+        for await (const value of channel)
+            received.push(value);
+        return received;
+    })(),
 ];
 Promise.all(checks).then(values => {
     print(JSON.stringify(values));
@@ -49,7 +59,7 @@ out=$(env XDG_DATA_DIRS="$datadir:/usr/local/share:/usr/share" \
           LD_LIBRARY_PATH="$(dirname "$library")" \
           G_DEBUG=fatal-warnings \
           "$gjs" -m "$dest/app.js" 2>&1) || true
-expected='["21","expected",[[1,2],3,4]]'
+expected='["21","expected",[[1,2],3,4],[5,6]]'
 if [ "$out" = "$expected" ]; then
   echo "ok 3 - an installed app with one import line: $out"
 else

@@ -1,6 +1,7 @@
 # relaytesting.py: shared helpers for the Python suite
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import asyncio
 import os
 import time
 import unittest
@@ -56,6 +57,17 @@ def iterate_until(predicate, what='the main loop'):
             time.sleep(0.001)
 
 
+def in_asyncio(coroutine):
+    """asyncio.run() with a stall backstop: the test fails instead of hanging.
+
+    A plain asyncio loop (the default event loop, no GLib integration): the
+    Relay override has it iterate a promise's main context while it awaits.
+    """
+    async def guarded():
+        return await asyncio.wait_for(coroutine, STALL_SECONDS)
+    return asyncio.run(guarded())
+
+
 def settle(promise):
     """Iterates until promise is settled and its handlers ran; returns it.
 
@@ -91,4 +103,5 @@ def main():
     unittest.main(verbosity=2)
 
 
-__all__ = ['Relay', 'GLib', 'STALL_SECONDS', 'iterate_until', 'settle', 'drain', 'TestCase', 'main']
+__all__ = ['Relay', 'GLib', 'STALL_SECONDS', 'iterate_until', 'in_asyncio', 'settle', 'drain', 'TestCase',
+           'main']

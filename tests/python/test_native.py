@@ -15,7 +15,7 @@ import traceback
 
 from gi.repository import Gio, GObject
 
-from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, main, settle
+from relaytesting import STALL_SECONDS, GLib, Relay, TestCase, drain, in_asyncio, main, settle
 
 import gi.overrides.Relay as override  # noqa: E402 (after relaytesting loaded Relay)
 
@@ -44,13 +44,6 @@ class Unhandled:
 
     def __exit__(self, *exc):
         GLib.log_remove_handler('Relay', self.handler)
-
-
-def in_asyncio(coroutine):
-    """asyncio.run() with a stall backstop: the test fails instead of hanging."""
-    async def guarded():
-        return await asyncio.wait_for(coroutine, STALL_SECONDS)
-    return asyncio.run(guarded())
 
 
 class AsyncioTests(TestCase):

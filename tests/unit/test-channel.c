@@ -219,6 +219,276 @@ test_send_any_type (void)
   g_assert_true (g_value_get_object (relay_promise_get_value (r, 1)) == object);
 }
 
+/* --- typed sends ------------------------------------------------------------ */
+
+/* Each shortcut queues one value of its type; the promise fulfils with no
+ * values, and a receive reads the value back with the matching typed
+ * getter. */
+static void
+test_send_typed (void)
+{
+  g_autoptr(RelayChannel) channel = relay_channel_new (8);
+  g_autoptr(GCancellable) object = g_cancellable_new ();
+  g_autofree char *text = g_strdup ("hello");
+  RelayPromise *sent[6];
+  g_autoptr(RelayPromise) r = NULL;
+
+  sent[0] = relay_channel_send_boolean (channel, TRUE);
+  sent[1] = relay_channel_send_int64 (channel, G_MININT64);
+  sent[2] = relay_channel_send_double (channel, -2.5);
+  sent[3] = relay_channel_send_string (channel, text);
+  sent[4] = relay_channel_send_string (channel, NULL);
+  sent[5] = relay_channel_send_object (channel, object);
+  text[0] = 'J';   /* the string was copied */
+
+  for (guint i = 0; i < G_N_ELEMENTS (sent); i++)
+    {
+      /* Room for all: queued by the call itself. */
+      g_assert_cmpint (relay_promise_get_state (sent[i]), ==, RELAY_PROMISE_STATE_FULFILLED);
+      assert_fulfilled_empty (sent[i]);
+      g_object_unref (sent[i]);
+    }
+  g_assert_cmpuint (relay_channel_get_n_queued (channel), ==, 6);
+
+  /* The types, all in one batch. */
+  r = relay_channel_receive_many (channel, 2);
+  settle (r);
+  g_assert_cmpuint (relay_promise_get_n_values (r), ==, 2);
+  g_assert_true (G_VALUE_HOLDS_BOOLEAN (relay_promise_get_value (r, 0)));
+  g_assert_true (g_value_get_boolean (relay_promise_get_value (r, 0)));
+  g_assert_true (G_VALUE_HOLDS_INT64 (relay_promise_get_value (r, 1)));
+  g_assert_cmpint (g_value_get_int64 (relay_promise_get_value (r, 1)), ==, G_MININT64);
+  g_clear_object (&r);
+
+  /* One at a time, through the typed getters. */
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_true (G_VALUE_HOLDS_DOUBLE (relay_promise_get_value (r, 0)));
+  g_assert_cmpfloat (relay_promise_get_double (r), ==, -2.5);
+  g_clear_object (&r);
+
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_true (G_VALUE_HOLDS_STRING (relay_promise_get_value (r, 0)));
+  g_assert_cmpstr (relay_promise_get_string (r), ==, "hello");
+  g_clear_object (&r);
+
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_true (G_VALUE_HOLDS_STRING (relay_promise_get_value (r, 0)));
+  g_assert_null (relay_promise_get_string (r));
+  g_clear_object (&r);
+
+  /* The object's own type, not G_TYPE_OBJECT; the same object. */
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_true (G_VALUE_TYPE (relay_promise_get_value (r, 0)) == G_TYPE_CANCELLABLE);
+  g_assert_true (relay_promise_get_object (r) == object);
+  g_clear_object (&r);
+
+  g_assert_cmpuint (relay_channel_get_n_queued (channel), ==, 0);
+}
+
+/* On a full channel a typed send waits for room like send(), in order, and
+ * holds its value (the channel's own copy or reference) until it is
+ * queued. */
+static void
+test_send_typed_full (void)
+{
+  g_autoptr(RelayChannel) channel = relay_channel_new (1);
+  GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+  GWeakRef weak;
+  g_autoptr(RelayPromise) s1 = relay_channel_send_int64 (channel, 1);
+  g_autoptr(RelayPromise) s2 = NULL;
+  g_autoptr(RelayPromise) s3 = NULL;
+  g_autoptr(RelayPromise) s4 = NULL;
+  g_autoptr(RelayPromise) r = NULL;
+  g_autofree char *text = g_strdup ("waiting");
+
+  g_weak_ref_init (&weak, object);
+  s2 = relay_channel_send_string (channel, text);
+  s3 = relay_channel_send_object (channel, object);
+  s4 = relay_channel_send_double (channel, 0.25);
+  g_clear_pointer (&text, g_free);
+  g_object_unref (object);   /* the waiting send keeps its own reference */
+  drain (NULL);
+  g_assert_true (relay_promise_is_pending (s2));
+  g_assert_true (relay_promise_is_pending (s3));
+  g_assert_true (relay_promise_is_pending (s4));
+
+  receive_expect (channel, 1);
+  assert_fulfilled_empty (s2);
+  g_assert_true (relay_promise_is_pending (s3));
+
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_cmpstr (relay_promise_get_string (r), ==, "waiting");
+  g_clear_object (&r);
+  assert_fulfilled_empty (s3);
+
+  r = relay_channel_receive (channel);
+  settle (r);
+  object = g_weak_ref_get (&weak);
+  g_assert_nonnull (object);
+  g_assert_true (relay_promise_get_object (r) == object);
+  g_object_unref (object);
+  g_clear_object (&r);
+  assert_fulfilled_empty (s4);
+
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_cmpfloat (relay_promise_get_double (r), ==, 0.25);
+  g_clear_object (&r);
+
+  /* Received and dropped: nothing in the channel holds the object. */
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
+}
+
+/* A closed channel rejects every typed send with the close error; nothing is
+ * queued and nothing kept (the object is released). A typed send waiting for
+ * room when the channel closes rejects too, its value not sent; cancelling
+ * one withdraws its value. */
+static void
+test_send_typed_closed (void)
+{
+  g_autoptr(RelayChannel) plain = relay_channel_new (2);
+  g_autoptr(RelayChannel) failed = relay_channel_new (2);
+  g_autoptr(RelayChannel) full = relay_channel_new (1);
+  GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+  GWeakRef weak;
+  RelayPromise *sent[10];
+  g_autoptr(RelayPromise) queued = NULL;
+  g_autoptr(RelayPromise) waiting = NULL;
+  g_autoptr(RelayPromise) withdrawn = NULL;
+  g_autoptr(RelayPromise) last = NULL;
+
+  g_weak_ref_init (&weak, object);
+  relay_channel_close (plain, NULL);
+  relay_channel_close (failed, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "producer died"));
+
+  sent[0] = relay_channel_send_boolean (plain, TRUE);
+  sent[1] = relay_channel_send_int64 (plain, 1);
+  sent[2] = relay_channel_send_double (plain, 1.5);
+  sent[3] = relay_channel_send_string (plain, "lost");
+  sent[4] = relay_channel_send_object (plain, object);
+  sent[5] = relay_channel_send_boolean (failed, FALSE);
+  sent[6] = relay_channel_send_int64 (failed, 2);
+  sent[7] = relay_channel_send_double (failed, 2.5);
+  sent[8] = relay_channel_send_string (failed, "lost too");
+  sent[9] = relay_channel_send_object (failed, object);
+  for (guint i = 0; i < G_N_ELEMENTS (sent); i++)
+    {
+      /* Rejected by the call itself; observed before the context runs. */
+      g_assert_cmpint (relay_promise_get_state (sent[i]), ==, RELAY_PROMISE_STATE_REJECTED);
+      relay_promise_then_values (sent[i], NULL, NULL, NULL, NULL, NULL, NULL);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sent); i++)
+    {
+      if (i < 5)
+        assert_rejected (sent[i], RELAY_ERROR, RELAY_ERROR_CLOSED);
+      else
+        {
+          assert_rejected (sent[i], G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+          g_assert_cmpstr (relay_promise_get_error (sent[i])->message, ==, "producer died");
+        }
+      g_object_unref (sent[i]);
+    }
+  g_assert_cmpuint (relay_channel_get_n_queued (plain), ==, 0);
+  g_assert_cmpuint (relay_channel_get_n_queued (failed), ==, 0);
+
+  /* Waiting for room, then closed; and one cancelled while it waits. */
+  queued = relay_channel_send_int64 (full, 7);
+  withdrawn = relay_channel_send_string (full, "withdrawn");
+  waiting = relay_channel_send_object (full, object);
+  g_object_unref (object);
+  g_assert_true (relay_promise_cancel (withdrawn));
+  assert_rejected (withdrawn, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  relay_promise_then_values (waiting, NULL, NULL, NULL, NULL, NULL, NULL);
+  relay_channel_close (full, NULL);
+  assert_rejected (waiting, RELAY_ERROR, RELAY_ERROR_CLOSED);
+  last = relay_channel_send_string (full, "after close");
+  assert_rejected (last, RELAY_ERROR, RELAY_ERROR_CLOSED);
+  receive_expect (full, 7);
+  receive_expect_closed (full, RELAY_ERROR, RELAY_ERROR_CLOSED);
+
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
+}
+
+/* The promise of a typed send belongs to the sending thread's thread-default
+ * context, and its handlers run there, even when the receive that makes room
+ * runs on another thread. */
+typedef struct
+{
+  RelayChannel *channel;
+  TestEvent     sent;
+  GThread      *handler_thread;
+  int           immediate_on_context;
+  int           done;      /* atomic */
+} Sending;
+
+static void
+on_sent (const GValue *value,
+         gpointer      data)
+{
+  Sending *sending = data;
+
+  sending->handler_thread = g_thread_self ();
+  g_atomic_int_set (&sending->done, TRUE);
+}
+
+static gpointer
+typed_sender_thread (gpointer data)
+{
+  Sending *sending = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(RelayPromise) immediate = NULL;
+  g_autoptr(RelayPromise) s = NULL;
+
+  g_main_context_push_thread_default (context);
+  /* Room: fulfilled at once, still a promise of this thread's context. */
+  immediate = relay_channel_send_int64 (sending->channel, 1);
+  sending->immediate_on_context = relay_promise_get_context (immediate) == context &&
+                                  relay_promise_get_state (immediate) == RELAY_PROMISE_STATE_FULFILLED;
+  /* Full now: this one waits for a receive on the main thread. */
+  s = relay_channel_send_string (sending->channel, "from a thread");
+  g_assert_true (relay_promise_get_context (s) == context);
+  g_assert_true (relay_promise_is_pending (s));
+  relay_promise_then_values (s, on_sent, sending, NULL, NULL, NULL, NULL);
+  test_event_set (&sending->sent);
+  while (!g_atomic_int_get (&sending->done))
+    g_main_context_iteration (context, TRUE);
+  g_clear_object (&immediate);
+  g_clear_object (&s);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_send_typed_thread (void)
+{
+  g_autoptr(RelayChannel) channel = relay_channel_new (1);
+  Sending sending = { .channel = channel };
+  g_autoptr(RelayPromise) r = NULL;
+  GThread *thread;
+
+  test_event_init (&sending.sent);
+  thread = g_thread_new ("typed-sender", typed_sender_thread, &sending);
+  test_event_wait (&sending.sent, "the sending thread never sent");
+
+  /* This receive, on the main thread, makes room for the waiting send. */
+  receive_expect (channel, 1);
+  r = relay_channel_receive (channel);
+  settle (r);
+  g_assert_cmpstr (relay_promise_get_string (r), ==, "from a thread");
+
+  g_thread_join (thread);
+  g_assert_true (sending.immediate_on_context);
+  g_assert_true (sending.handler_thread == thread);
+  test_event_clear (&sending.sent);
+}
+
 /* --- push (blocking) ------------------------------------------------------ */
 
 static void
@@ -935,6 +1205,10 @@ main (int argc, char **argv)
   g_test_add_func ("/channel/send/full-then-closed", test_send_full_then_closed);
   g_test_add_func ("/channel/send/cancelled", test_send_cancelled);
   g_test_add_func ("/channel/send/any-type", test_send_any_type);
+  g_test_add_func ("/channel/send/typed", test_send_typed);
+  g_test_add_func ("/channel/send/typed-full", test_send_typed_full);
+  g_test_add_func ("/channel/send/typed-closed", test_send_typed_closed);
+  g_test_add_func ("/channel/send/typed-thread", test_send_typed_thread);
   g_test_add_func ("/channel/send/before-later-push", test_send_and_push_full);
   g_test_add_func ("/channel/push/room", test_push_room);
   g_test_add_func ("/channel/push/full", test_push_full);

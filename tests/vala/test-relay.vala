@@ -5,8 +5,8 @@
  * Checks that the generated bindings compile and behave: a notifier triggered
  * from a GLib.Thread, a job on the pool whose closure runs on a worker, chains
  * with owned delegates, `yield promise.wait_async ()`, errors as
- * GLib.Error (Relay.Error and IOError), combinators and progress, and a job
- * streaming into a channel.
+ * GLib.Error (Relay.Error and IOError), combinators and progress, a job
+ * streaming into a channel and the typed sends of the main loop.
  */
 
 int failures = 0;
@@ -180,6 +180,27 @@ async void test_streams () throws Error {
         }
     }
     check (next == 500 && in_order && on_worker, "a Vala job streams 500 values in order into a channel");
+
+    /* The typed sends, from the main loop: a full channel's send waits for
+     * room, a closed channel's rejects with Relay.Error.CLOSED. */
+    var typed = new Relay.Channel (1);
+    yield typed.send_string ("first").wait_async (null);
+    var waiting = typed.send_int64 (-7);
+    check (waiting.is_pending (), "send_int64 on a full channel waits for room");
+    var first = typed.receive ();
+    yield first.wait_async (null);
+    yield waiting.wait_async (null);
+    var second = typed.receive ();
+    yield second.wait_async (null);
+    check (first.get_string () == "first" && second.get_int64 () == -7,
+           "send_string and send_int64 values arrive in order, read with the typed getters");
+    typed.close (null);
+    try {
+        yield typed.send_double (0.5).wait_async (null);
+        check (false, "send_double on a closed channel throws");
+    } catch (Relay.Error.CLOSED e) {
+        check (true, "send_double on a closed channel throws Relay.Error.CLOSED");
+    }
 }
 
 async void run_all (MainLoop loop) {

@@ -1,8 +1,10 @@
 // gjs-streams.js: `for await` over a Relay.Channel in GJS
 //
-// A channel's receive() is a promise, and `await` works on Relay promises, so
-// an async generator turns a channel into an async iterable. The same four
-// lines on the prototype make every channel one.
+// The GJS override makes every Relay.Channel an async iterable: nothing to
+// set up. JavaScript runs on the main thread only, so here the main loop is
+// the producer too: send_int64() returns a promise that waits for room, so
+// awaiting it keeps the producer at most the channel's capacity ahead of the
+// consumer without blocking anything.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -10,38 +12,40 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Relay from 'gi://Relay';
 
-// [iterate]
-async function* receiveAll(channel) {
-    for (;;) {
-        try {
-            yield await channel.receive();
-        } catch (e) {
-            if (e.matches(Relay.error_quark(), Relay.Error.CLOSED))
-                return;                 // closed and empty: the end of the stream
-            throw e;                    // closed with an error of its own
-        }
-    }
+// [produce]
+async function produce(channel, n) {
+    for (let i = 1; i <= n; i++)
+        await channel.send_int64(i);    // waits while the channel is full
+    channel.close(null);                // the end of the stream
 }
-
-Relay.Channel.prototype[Symbol.asyncIterator] = function () {
-    return receiveAll(this);
-};
-// [/iterate]
+// [/produce]
 
 // [use]
 async function main() {
-    const channel = Relay.Channel.new(16);
-    for (let i = 1; i <= 10; i++)
-        channel.push_int64(i, null);    // room for all: does not block
-    channel.close(null);
-
+    // [loop]
+    const channel = Relay.Channel.new(4);
+    const producing = produce(channel, 100);
     let sum = 0;
-    for await (const value of channel)
+    for await (const value of channel)  // ends when the channel is closed and empty
         sum += value;
+    await producing;
+    // [/loop]
     print('sum:', sum);
 
+    // Leaving the loop early leaves the channel open and the rest queued.
+    const numbers = Relay.Channel.new(8);
+    for (let i = 1; i <= 5; i++)
+        numbers.send_int64(i);          // room for all: queued at once
+    for await (const value of numbers) {
+        if (value === 2)
+            break;
+    }
+    const rest = numbers.get_n_queued();    // 3, 4 and 5
+
+    // A channel closed with an error of its own: the loop throws it, after
+    // the values that were queued.
     const broken = Relay.Channel.new(4);
-    broken.push_string('last words', null);
+    broken.send_string('last words');
     broken.close(new GLib.Error(Gio.io_error_quark(), Gio.IOErrorEnum.BROKEN_PIPE, 'producer died'));
     const seen = [];
     try {
@@ -49,7 +53,8 @@ async function main() {
             seen.push(value);
     } catch (e) {
         print('stream failed:', e.message, 'after', seen.join(','));
-        return sum === 55 && seen.length === 1 && e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.BROKEN_PIPE);
+        return sum === 5050 && rest === 3 && seen.length === 1 &&
+            e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.BROKEN_PIPE);
     }
     return false;
 }

@@ -1,10 +1,13 @@
-# python-streams.py: `async for` over a channel that a worker streams into
+# python-streams.py: `async for` over a channel that a worker streams into,
+# under Relay's own runner and under plain asyncio
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import asyncio
+
 import gi
 gi.require_version('Relay', '1.0')
-from gi.repository import GLib, Relay
+from gi.repository import Relay  # noqa: E402
 
 
 # [stream]
@@ -27,3 +30,25 @@ total = Relay.run_until_complete(main())
 
 print('sum of squares:', total)
 assert total == sum(i * i for i in range(1000))
+
+
+# [asyncio]
+async def words():
+    channel = Relay.Channel(2)
+
+    async def produce():
+        for word in ('one', 'two', 'three', 'four'):
+            await channel.send_string(word)   # waits while the channel is full
+        channel.close()                       # the end of the stream
+
+    producer = asyncio.ensure_future(produce())
+    received = [word async for word in channel]
+    await producer
+    return received
+
+
+received = asyncio.run(words())               # a plain asyncio loop
+# [/asyncio]
+
+print('words:', ' '.join(received))
+assert received == ['one', 'two', 'three', 'four']

@@ -26,6 +26,13 @@
 //   rejected promise, an Error for a pending one, a RangeError or TypeError
 //   for a missing value or one of another type) instead of returning C's
 //   default.
+//
+// What it adds to Relay.Channel:
+// - [Symbol.asyncIterator]: `for await (const value of channel)` receives the
+//   values one at a time, in order; the loop ends when the channel is closed
+//   and empty, or throws the close error if it was closed with one of its
+//   own. Leaving the loop early (break, return, throw) leaves the channel
+//   open and the values still queued for the next receiver.
 
 const {GLib, Gio} = imports.gi;
 
@@ -286,5 +293,84 @@ function _init() {
         if (state === Relay.PromiseState.REJECTED)
             throw handledError(this);
         return cGetValues.call(this);
+    });
+
+    // A channel is an async iterable. Each next() is one receive(), made at
+    // once unless earlier next() calls are still under way (they are served
+    // one after the other, as an async generator's are). It settles as the
+    // receive does: with {value, done: false}, with {done: true} at the end
+    // of the stream (RELAY_ERROR_CLOSED), or it rejects with the error the
+    // channel was closed with; after the end or the error, the iterator is
+    // done. return() (what `for await` calls on break, return or throw) ends
+    // the iterator and does not close the channel: a receive still waiting
+    // is cancelled, which leaves the next value in the channel for the next
+    // receiver (its next() gives {done: true}); a receive whose value had
+    // already arrived still gives it to its next(). No value is lost. To
+    // stop the producer too, close the channel.
+    const cReceive = Relay.Channel.prototype.receive;
+
+    function endsStream(error) {
+        return error instanceof GLib.Error && error.matches(Relay.error_quark(), Relay.Error.CLOSED);
+    }
+
+    class ChannelIterator {
+        #channel;
+        #receiving = null;      // the Relay promise of the receive under way
+        #done = false;
+        #returned = false;
+        #outstanding = 0;       // next() calls whose receive has not finished
+        #tail = null;           // settles when the last of them finished
+
+        constructor(channel) {
+            this.#channel = channel;
+        }
+
+        next() {
+            const queued = this.#outstanding > 0;
+            this.#outstanding++;
+            const step = queued ? this.#tail.then(() => this.#receive()) : this.#receive();
+            this.#tail = step.then(() => {}, () => {});
+            return step;
+        }
+
+        async #receive() {
+            try {
+                if (this.#done)
+                    return {value: undefined, done: true};
+                const receiving = cReceive.call(this.#channel);
+                this.#receiving = receiving;
+                try {
+                    return {value: await toNative(receiving), done: false};
+                } catch (error) {
+                    this.#done = true;
+                    if (this.#returned || endsStream(error))
+                        return {value: undefined, done: true};
+                    throw error;
+                } finally {
+                    this.#receiving = null;
+                }
+            } finally {
+                this.#outstanding--;
+            }
+        }
+
+        return(value) {
+            this.#done = true;
+            this.#returned = true;
+            // Cancelling a receive that was already fulfilled does nothing:
+            // its next() keeps the value.
+            this.#receiving?.cancel();
+            return Promise.resolve({value, done: true});
+        }
+
+        [Symbol.asyncIterator]() {
+            return this;
+        }
+    }
+    Object.defineProperty(ChannelIterator.prototype, Symbol.toStringTag,
+        {value: 'Relay.ChannelIterator', configurable: true});
+
+    define(Relay.Channel.prototype, Symbol.asyncIterator, function () {
+        return new ChannelIterator(this);
     });
 }

@@ -1048,16 +1048,22 @@ __all__.append('run_until_complete')
 class Channel(Relay.Channel):
     """A Relay.Channel that a coroutine can read with ``async for``.
 
-    ``Relay.Channel(capacity)`` creates one. Inside a coroutine run by
-    :func:`spawn` (or :func:`run_until_complete`)::
+    ``Relay.Channel(capacity)`` creates one. Inside a coroutine, wherever
+    ``await promise`` works (run by :func:`spawn` or
+    :func:`run_until_complete`, under gbulb, or under a plain asyncio loop,
+    ``asyncio.run()``)::
 
         async for value in channel:
             ...
 
     receives one value at a time, in order, until the channel is closed and
     empty; a channel closed with an error of its own raises that
-    ``GLib.Error`` from the loop. ``send_value`` and ``push_value`` take
-    plain Python values, converted as for promises (see the module docs).
+    ``GLib.Error`` from the loop. Each step awaits one ``receive()``: a
+    ``break`` leaves the rest queued, and cancelling the coroutine while it
+    waits cancels the receive, which leaves the next value queued.
+    ``send_value`` and ``push_value`` take plain Python values, converted as
+    for promises (see the module docs); the typed sends (``send_int64``, ...)
+    and pushes are C's.
     """
 
     def __new__(cls, capacity=64):
