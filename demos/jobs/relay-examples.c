@@ -222,7 +222,7 @@ trigger_job (RelayJob *job,
  * has none): a worker sleeps, stores @result, and then triggers @notifier
  * @n_triggers times. The result is stored by fulfilling the returned promise
  * before the first trigger, so the notifier's callback can read it with
- * [method@Relay.Promise.get_int] right away.
+ * [method@Relay.Promise.get_int64] right away.
  *
  * Returns: (transfer full): a promise fulfilled with one int, @result, just
  *   before @notifier is triggered
