@@ -1,33 +1,39 @@
 /* demo-search-page.c: a search that streams its matches into a list
  *
  * Type a query and press Search: a stream job on the demo's RelayPool walks
- * a generated tree of a million paths (demo-search.c) and pushes every path
- * that contains the query into a RelayChannel, while this page shows the
+ * a generated tree of a million paths (demo-search.c) and pushes the paths
+ * that contain the query into a RelayChannel, while this page shows the
  * matches in a GtkListView as they come, with their number, how much of the
  * tree was walked, and a Cancel button. This is the Streams side of Relay:
  *
  * - relay_pool_stream() runs the walk and returns the channel it pushes
- *   into; the channel's capacity holds the worker back when the main thread
- *   falls behind;
- * - relay_list_store_drain() moves the channel's matches into a
- *   RelayListStore, a GListModel that applies what arrived in batches on the
- *   main thread, one items-changed per batch and at most 3 ms of work per
- *   main-loop iteration, so that a hundred thousand matches arriving at once
- *   never hold a frame back; the GtkListView shows the store through a
- *   GtkNoSelection and makes widgets for the rows on screen only;
+ *   into, chunks of up to 256 matches at a time (demo-search.c says why not
+ *   one by one); the channel's capacity holds the worker back when the main
+ *   thread falls behind;
+ * - the page receives a few chunks per dispatch (relay_channel_receive_many(),
+ *   a promise), makes a list item of each match and appends them to a
+ *   RelayListStore with one append_many() a chunk; it takes the next chunks
+ *   only once the store has applied most of the last ones, so that the
+ *   channel's backpressure, not the store's queue, holds a fast worker back
+ *   (relay_list_store_drain() does the same for a channel of items);
+ * - the store applies what it was given in batches on the main thread, one
+ *   items-changed per batch and at most 3 ms of work per main-loop
+ *   iteration, so that a hundred thousand matches arriving at once never
+ *   hold a frame back; the GtkListView shows it through a GtkNoSelection;
  * - the count is the store's n-items, notified after each batch; the
  *   progress is a RelayPromise the worker reports on
  *   (relay_promise_report_progress(), coalesced: at most one notify::progress
  *   per dispatch);
  * - Cancel cancels the job's GCancellable: the job's promise is rejected at
  *   once, which closes the channel with G_IO_ERROR_CANCELLED; the matches
- *   already in the channel still reach the list, then the drain ends with
- *   that error and the page shows "Cancelled" with the count it got.
+ *   already in the channel still reach the list, then the receive rejects
+ *   with that error and the page shows "Cancelled" with the count it got.
  *
- * A search is over when the drain ended and the store has applied every
+ * A search is over when the stream ended and the store has applied every
  * match it was given: only then is the count final. A new search gets a new
- * store (the previous search may still be draining into its own), and the
- * list view is given the new one.
+ * store, and the list view is given the new one; the old store's items are
+ * released a few milliseconds' worth per main-loop iteration (see
+ * RelayListStore).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -43,10 +49,12 @@ typedef struct
   DemoSearchPage  *page;          /* not owned; NULL once replaced or the page is gone */
   RelayListStore  *store;
   RelayPromise    *progress;      /* the worker reports on it; settled at the end */
-  RelayPromise    *drained;
+  RelayChannel    *channel;       /* the stream of chunks */
+  RelayPromise    *receive;       /* the receive in flight, if any */
+  gboolean         holding_back;  /* until the store applied most of the last chunks */
   GCancellable    *cancellable;
   char            *query;
-  DemoRunStatus    ended;         /* IDLE while the drain runs, then how it ended */
+  DemoRunStatus    ended;         /* IDLE while the stream runs, then how it ended */
   char            *error_message;
   gint64           started_us;
 } SearchRun;
@@ -70,6 +78,7 @@ struct _DemoSearchPage
   GtkInscription *status_label;
   GtkProgressBar *progress_bar;
   GtkInscription *progress_text;
+  GtkStack       *results;
   GtkListView    *list;
 };
 
@@ -104,7 +113,8 @@ search_run_unref (gpointer data)
 
   g_clear_object (&run->store);
   g_clear_object (&run->progress);
-  g_clear_object (&run->drained);
+  g_clear_object (&run->channel);
+  g_clear_object (&run->receive);
   g_clear_object (&run->cancellable);
   g_free (run->query);
   g_free (run->error_message);
@@ -180,7 +190,7 @@ disconnect_run (DemoSearchPage *self,
   g_signal_handlers_disconnect_by_data (run->progress, self);
 }
 
-/* Once the drain ended and the store applied everything: the count is final. */
+/* Once the stream ended and the store applied everything: the count is final. */
 static void
 maybe_finish (DemoSearchPage *self)
 {
@@ -216,32 +226,23 @@ maybe_finish (DemoSearchPage *self)
   set_status (self, run->ended, text);
 }
 
-/* The channel ended and the drain appended everything it received. */
-static void
-on_drained (const GValue *value,
-            gpointer      user_data)
+/* The stream ended: the channel was closed and everything in it received. */
+static RelayPromise *
+on_stream_end (RelayPromise *receive,
+               gpointer      user_data)
 {
   SearchRun *run = user_data;
+  const GError *error = relay_promise_get_error (receive);
 
+  g_clear_object (&run->receive);
   if (run->page == NULL)
-    return;
+    return NULL;
 
-  run->ended = DEMO_RUN_DONE;
-  maybe_finish (run->page);
-}
-
-static void
-on_drain_error (const GError *error,
-                gpointer      user_data)
-{
-  SearchRun *run = user_data;
-
-  if (run->page == NULL)
-    return;
-
-  /* G_IO_ERROR_CANCELLED: the job was cancelled, which closed the channel
-   * with that error. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* RELAY_ERROR_CLOSED: the job returned. G_IO_ERROR_CANCELLED: it was
+   * cancelled, which closed the channel with that error. */
+  if (g_error_matches (error, RELAY_ERROR, RELAY_ERROR_CLOSED))
+    run->ended = DEMO_RUN_DONE;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     run->ended = DEMO_RUN_CANCELLED;
   else
     {
@@ -249,11 +250,82 @@ on_drain_error (const GError *error,
       run->error_message = g_strdup (error->message);
     }
   maybe_finish (run->page);
+
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
 /* While it runs                                                            */
 /* ------------------------------------------------------------------------ */
+
+#define LOW_WATER        2048   /* matches the store may still have to apply */
+#define RECEIVE_CHUNKS   4      /* chunks a receive takes at most */
+
+static RelayPromise *on_chunks (RelayPromise *receive,
+                                gpointer      user_data);
+
+/* Takes the next chunks, unless the store has yet to apply most of the last
+ * ones: then on_n_items() does, once it has. */
+static void
+receive_next (SearchRun *run)
+{
+  run->holding_back = relay_list_store_get_n_pending (run->store) >= LOW_WATER;
+  if (run->holding_back)
+    return;
+
+  run->receive = relay_channel_receive_many (run->channel, RECEIVE_CHUNKS);
+  relay_promise_disown (relay_promise_chain (run->receive, on_chunks, on_stream_end,
+                                             search_run_ref (run), search_run_unref));
+}
+
+/* Up to RECEIVE_CHUNKS chunks: an item per match, into the store. */
+static RelayPromise *
+on_chunks (RelayPromise *receive,
+           gpointer      user_data)
+{
+  SearchRun *run = user_data;
+  guint n_values;
+  const GValue *values = relay_promise_get_values (receive, &n_values);
+
+  g_clear_object (&run->receive);
+  if (run->page == NULL)
+    return NULL;
+
+  for (guint i = 0; i < n_values; i++)
+    {
+      const DemoSearchChunk *chunk = g_value_get_boxed (&values[i]);
+      gpointer hits[DEMO_SEARCH_CHUNK];
+
+      for (guint j = 0; j < chunk->n_files; j++)
+        hits[j] = demo_search_hit_new (chunk->first + j, chunk->files[j]);
+      relay_list_store_append_many (run->store, hits, chunk->n_files);
+      for (guint j = 0; j < chunk->n_files; j++)
+        g_object_unref (hits[j]);
+    }
+
+  receive_next (run);
+  return NULL;
+}
+
+/* In the update phase of the first frame after Search: that frame draws the
+ * new, empty list, and the first matches go into the list after it, for the
+ * next frame to draw. Drawing a list area anew costs the main thread some
+ * 13 ms on the self-test's machine (cairo on Xvfb, most of it in filling
+ * and copying a buffer the size of what changed), and its first 200 rows
+ * another 5-7 ms to measure: in one frame, they would make one long stall.
+ * The first matches wait at most a frame. */
+static gboolean
+start_receiving (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  SearchRun *run = user_data;
+
+  if (run->page != NULL)
+    receive_next (run);
+
+  return G_SOURCE_REMOVE;
+}
 
 /* After each batch the store applied. */
 static void
@@ -262,6 +334,8 @@ on_n_items (RelayListStore *store,
             DemoSearchPage *self)
 {
   show_count (self, g_list_model_get_n_items (G_LIST_MODEL (store)));
+  if (self->run->holding_back)
+    receive_next (self->run);
   maybe_finish (self);
 }
 
@@ -292,7 +366,8 @@ drop_run (DemoSearchPage *self)
   disconnect_run (self, run);
   run->page = NULL;
   g_cancellable_cancel (run->cancellable);
-  relay_promise_cancel (run->drained);    /* stops taking from the channel */
+  if (run->receive != NULL)
+    relay_promise_cancel (run->receive);  /* stops taking from the channel */
   relay_promise_cancel (run->progress);   /* settled, if it was not */
   search_run_unref (run);
 }
@@ -303,7 +378,6 @@ demo_search_page_start (DemoSearchPage *self,
 {
   RelayPool *pool;
   SearchRun *run;
-  g_autoptr(RelayChannel) channel = NULL;
 
   g_return_if_fail (DEMO_IS_SEARCH_PAGE (self));
   g_return_if_fail (self->runner != NULL);
@@ -327,16 +401,18 @@ demo_search_page_start (DemoSearchPage *self,
   run->store = relay_list_store_new (DEMO_TYPE_SEARCH_HIT);
   run->progress = relay_promise_new ();
   run->cancellable = g_cancellable_new ();
-  channel = demo_search_start (pool, query, run->progress, run->cancellable);
-  run->drained = relay_list_store_drain (run->store, channel);
-  relay_promise_then_values (run->drained,
-                             on_drained, search_run_ref (run), search_run_unref,
-                             on_drain_error, search_run_ref (run), search_run_unref);
+  run->channel = demo_search_start (pool, query, run->progress, run->cancellable);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self), start_receiving,
+                                  search_run_ref (run), search_run_unref);
+  else
+    receive_next (run);   /* no frames to wait for */
   g_signal_connect (run->store, "notify::n-items", G_CALLBACK (on_n_items), self);
   g_signal_connect (run->progress, "notify::progress", G_CALLBACK (on_progress), self);
   self->run = run;
 
   gtk_no_selection_set_model (self->selection, G_LIST_MODEL (run->store));
+  gtk_stack_set_visible_child_name (self->results, "list");
   self->cancel_requested = FALSE;
   self->seconds = 0;
   show_count (self, 0);
@@ -355,7 +431,8 @@ demo_search_page_cancel (DemoSearchPage *self)
   self->cancel_requested = TRUE;
   gtk_inscription_set_text (self->status_label, "Cancelling");
   /* The job's promise rejects now, which closes the channel with
-   * G_IO_ERROR_CANCELLED: the drain takes what is left in it, then ends. */
+   * G_IO_ERROR_CANCELLED: the page takes what is left in it, then the
+   * receive rejects. */
   g_cancellable_cancel (self->run->cancellable);
 }
 
@@ -476,8 +553,8 @@ update_note (DemoSearchPage *self)
   if (self->runner == NULL)
     return;
 
-  note = g_strdup_printf ("A stream job on %s walks %s generated paths and pushes each match "
-                          "into a RelayChannel; a RelayListStore drains it into the list, "
+  note = g_strdup_printf ("A stream job on %s walks %s generated paths and pushes the matches "
+                          "into a RelayChannel; a RelayListStore takes them into the list, "
                           "a batch per main-loop iteration.",
                           demo_runner_get_pool (self->runner) != NULL ? "the demo's RelayPool"
                                                                       : "Relay's default pool",
@@ -575,6 +652,7 @@ demo_search_page_class_init (DemoSearchPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DemoSearchPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, DemoSearchPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DemoSearchPage, progress_text);
+  gtk_widget_class_bind_template_child (widget_class, DemoSearchPage, results);
   gtk_widget_class_bind_template_child (widget_class, DemoSearchPage, list);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
 }
