@@ -154,6 +154,9 @@ ALLOW_LIST = [
     Allowed('build/demos/relay-demo/relay-demo --naive --self-test',
             'measures main-loop stalls, so its test runs alone on its own Xvfb server',
             [Test('relay-demo-self-test-naive')]),
+    Allowed('build/demos/relay-demo/relay-demo --self-test=search',
+            'measures main-loop stalls, so its test runs alone on its own Xvfb server',
+            [Test('relay-demo-self-test-search')]),
 ]
 
 SHELL_LANGUAGES = ('sh', 'shell', 'bash')

@@ -893,10 +893,22 @@ push_value (RelayChannel  *self,
   gulong handler = 0;
   gboolean queued = FALSE;
 
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_pushers), self, NULL);
-
   relay_mutex_lock (&self->lock);
+
+  /* Only a push that has to wait listens to its cancellable. Connecting
+   * takes GLib's process-wide signal lock, which the main thread takes for
+   * every signal it emits: a worker preempted while holding it stalls the
+   * main thread, so a push that finds room must not take it. Connected
+   * without our lock (the handler takes it, and runs at once if the
+   * cancellable is already cancelled); the loop below checks again. */
+  if (cancellable != NULL && !self->closed &&
+      (self->items.length >= self->capacity || self->senders.length > 0))
+    {
+      relay_mutex_unlock (&self->lock);
+      handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_pushers), self, NULL);
+      relay_mutex_lock (&self->lock);
+    }
+
   self->n_pushers++;
   while (!self->closed &&
          !g_cancellable_is_cancelled (cancellable) &&

@@ -22,6 +22,17 @@
  * priority on the context's thread, runs at %G_PRIORITY_DEFAULT). Items appear in the order they were appended; the items of one
  * thread in the order that thread appended them.
  *
+ * Dropping items is budgeted too. The items a [method@Relay.ListStore.remove_all]
+ * takes out of the model are released (their references dropped, which
+ * finalizes them when they were the last) by the store's following batches,
+ * within the same budget; and a store whose last reference is dropped on the
+ * thread that is running its context (in a signal handler of a GTK
+ * application's main thread, say) hands its items to an idle source on that
+ * context, at %G_PRIORITY_DEFAULT_IDLE, which releases them the same way:
+ * freeing a hundred thousand objects at once takes tens of milliseconds. A
+ * store dropped on another thread releases its items at once, and so does
+ * that source if the context is finalized first.
+ *
  * [method@Relay.ListStore.drain] fills the store from a [class@Relay.Channel]
  * of objects, taking the next batch only when the store has applied most of
  * the previous one, so a fast producer is held back by the channel's
@@ -74,6 +85,8 @@ struct _RelayListStore
   gboolean       scheduled;     /* lock: the notifier was triggered for them */
   guint          budget_usec;   /* atomic */
 
+  GPtrArray     *dropped;       /* context only: items remove_all took out, to release */
+  guint          dropped_head;  /* context only: the next one to release */
   Drain         *drain_waiting; /* context only: a drain that waits for room */
   gint64         emptied_usec;  /* context only: when a batch last emptied the queue */
   GSource       *timer;         /* context only: applies the next batch when the interval is over */
@@ -133,6 +146,80 @@ relay_list_store_list_model_init (GListModelInterface *iface)
   iface->get_item = relay_list_store_get_item;
 }
 
+/* --- releasing ------------------------------------------------------------------ */
+
+/* Drops the references in @items from *@head on, a chunk at a time, until
+ * none is left or @deadline passed (one chunk at least). Returns whether some
+ * are left; empties @items when none is. */
+static gboolean
+release_some (GPtrArray *items,
+              guint     *head,
+              gint64     deadline)
+{
+  do
+    {
+      guint end = MIN (*head + CHUNK, items->len);
+
+      for (; *head < end; (*head)++)
+        g_object_unref (g_ptr_array_index (items, *head));
+    }
+  while (*head < items->len && g_get_monotonic_time () < deadline);
+
+  if (*head < items->len)
+    return TRUE;
+
+  g_ptr_array_set_size (items, 0);
+  *head = 0;
+  return FALSE;
+}
+
+/* Moves the references in @from (an array whose free function is dropped)
+ * to the end of *@into, without copying them when *@into is empty. */
+static void
+take_items (GPtrArray **into,
+            guint      *head,
+            GPtrArray  *from)
+{
+  g_ptr_array_set_free_func (from, NULL);
+  if (*head == (*into)->len)
+    {
+      g_ptr_array_unref (*into);
+      *into = from;
+      *head = 0;
+    }
+  else
+    g_ptr_array_extend_and_steal (*into, from);
+}
+
+/* What a store dropped while its context dispatched releases them. */
+typedef struct
+{
+  GPtrArray *items;         /* owned references, no free function */
+  guint      head;
+  guint      budget_usec;
+} Release;
+
+static gboolean
+release_step (gpointer data)
+{
+  Release *release = data;
+
+  return release_some (release->items, &release->head,
+                       g_get_monotonic_time () + release->budget_usec)
+    ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Also when the source is destroyed before it is done: with its context. */
+static void
+release_free (gpointer data)
+{
+  Release *release = data;
+
+  release_some (release->items, &release->head, G_MAXINT64);
+  g_ptr_array_unref (release->items);
+  g_free (release);
+}
+
 /* --- applying ------------------------------------------------------------------ */
 
 static void
@@ -147,13 +234,13 @@ emit_changes (RelayListStore *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
-/* On the context: applies queued changes until the budget is spent. Returns
- * whether some are left; *@n_applied gets how many items and markers it took. */
+/* On the context: applies queued changes until @deadline. Returns whether
+ * some are left; *@n_applied gets how many items and markers it took. */
 static gboolean
 apply_pending (RelayListStore *self,
+               gint64          deadline,
                guint          *n_applied)
 {
-  gint64 deadline = g_get_monotonic_time () + (guint) g_atomic_int_get (&self->budget_usec);
   guint position = self->items->len, added = 0;
   gboolean more;
 
@@ -192,11 +279,12 @@ apply_pending (RelayListStore *self,
               guint removed = self->items->len;
               GPtrArray *old = self->items;
 
-              /* What this batch appended so far, then the clear. */
+              /* What this batch appended so far, then the clear. The
+               * removed items are released after it, within the budget. */
               emit_changes (self, position, 0, added);
               self->items = g_ptr_array_new_with_free_func (g_object_unref);
               emit_changes (self, 0, removed, 0);
-              g_ptr_array_unref (old);
+              take_items (&self->dropped, &self->dropped_head, old);
               position = 0;
               added = 0;
             }
@@ -257,9 +345,15 @@ apply_batch (RelayListStore *self)
     }
 
   {
+    gint64 deadline = now + (guint) g_atomic_int_get (&self->budget_usec);
     guint n_applied = 0;
+    gboolean more = apply_pending (self, deadline, &n_applied);
 
-    if (apply_pending (self, &n_applied))
+    /* Then what a remove_all dropped, with what is left of the budget. */
+    if (self->dropped->len > 0 && release_some (self->dropped, &self->dropped_head, deadline))
+      more = TRUE;
+
+    if (more)
       relay_notifier_trigger (self->notifier);   /* the rest in the next iteration */
     else if (n_applied < SMALL_BATCH)
       self->emptied_usec = g_get_monotonic_time ();   /* a trickle: gather the next ones */
@@ -337,6 +431,7 @@ static void
 relay_list_store_finalize (GObject *object)
 {
   RelayListStore *self = RELAY_LIST_STORE (object);
+  Release *release = g_new0 (Release, 1);
 
   relay_notifier_destroy (self->notifier);
   g_clear_object (&self->notifier);
@@ -345,11 +440,33 @@ relay_list_store_finalize (GObject *object)
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
     }
+
+  /* Everything the store holds a reference to: the model's items, those a
+   * remove_all dropped, those still queued. */
+  release->items = g_steal_pointer (&self->dropped);
+  release->head = self->dropped_head;
+  release->budget_usec = (guint) g_atomic_int_get (&self->budget_usec);
+  take_items (&release->items, &release->head, g_steal_pointer (&self->items));
   for (guint i = self->pending_head; i < self->pending->len; i++)
     if (g_ptr_array_index (self->pending, i) != REMOVE_ALL)
-      g_object_unref (g_ptr_array_index (self->pending, i));
+      g_ptr_array_add (release->items, g_ptr_array_index (self->pending, i));
   g_ptr_array_unref (self->pending);
-  g_ptr_array_unref (self->items);
+
+  /* Dropped while its context dispatches: released there, a budget's worth
+   * per iteration, rather than all in this dispatch. */
+  if (release->items->len - release->head > CHUNK && g_main_context_is_owner (self->context))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_static_name (source, "RelayListStore release");
+      g_source_set_callback (source, release_step, release, release_free);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  else
+    release_free (release);
+
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
 
@@ -474,6 +591,7 @@ relay_list_store_init (RelayListStore *self)
 {
   g_mutex_init (&self->lock);
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dropped = g_ptr_array_new ();
   self->pending = g_ptr_array_new ();
   self->budget_usec = DEFAULT_BUDGET_USEC;
   self->item_type = G_TYPE_OBJECT;
@@ -629,7 +747,10 @@ relay_list_store_append_many (RelayListStore *self,
  * @self: a store
  *
  * Queues the removal of every item appended before this call. Any thread.
- * Applied in order with the appends: items appended after it stay.
+ * Applied in order with the appends: items appended after it stay. The
+ * model empties in one batch (one items-changed); the removed items are
+ * then released by the following batches, within the budget, so that
+ * clearing a large store does not stall its context either.
  *
  * Since: 1.0
  */

@@ -38,7 +38,8 @@
  * With RELAY_DEMO_FRAME_LOG set in the environment, every frame that costs
  * 5 ms or more, and every frame profiled after "Run all", is printed to stderr
  * with its phases and its monotonic time (to match with `perf record -k
- * CLOCK_MONOTONIC`).
+ * CLOCK_MONOTONIC`), and so is every probe interval whose own stall reached
+ * 8 ms, with its split.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -57,6 +58,7 @@
 #define HISTOGRAM_BIN_MS     0.1
 #define HISTOGRAM_BINS       2000   /* 0 to 200 ms; the last bin takes the rest */
 #define FRAME_LOG_MS         5.0    /* RELAY_DEMO_FRAME_LOG: frames that cost this much */
+#define STALL_LOG_MS         8.0    /* RELAY_DEMO_FRAME_LOG: own stalls this long */
 
 /* The worst value seen in each of the last few 250 ms buckets. */
 typedef struct
@@ -219,6 +221,11 @@ probe (gpointer user_data)
            * without a CPU is taken out: the main thread's own work and
            * waits, whatever else the machine runs. */
           double own_stall_ms = MAX (stall_ms - waiting_ms, 0);
+
+          if (self->frame_log && own_stall_ms >= STALL_LOG_MS)
+            g_printerr ("relay-demo: stall of %.2f ms ending at %.6f s: %.2f ms on the CPU, "
+                        "%.2f waiting for a CPU; own %.2f ms\n",
+                        stall_ms, now / 1e6, on_cpu_ms, waiting_ms, own_stall_ms);
 
           if (stall_ms > self->worst_stall_ms || self->n_probes == 1)
             {

@@ -2,8 +2,9 @@
  *
  * A GTK 4 window that stays responsive while background jobs run. Its layout
  * is in demo-window.ui: the pages on the left, in a GtkStack (the jobs page
- * now; a page of its own file can be added next to it, and the header bar
- * shows a switcher once there are two), the threading examples under them, and
+ * and the search page; a page of its own file can be added next to them, and
+ * the header bar shows a switcher when there are two or more), the threading
+ * examples under them, and
  * the responsiveness meter and the Mandelbrot preview on the right. The window
  * holds the two objects every part shares, the DemoRunner that runs jobs and
  * the DemoMeasure that measures the main loop, and hands them down through
@@ -28,6 +29,7 @@ struct _DemoWindow
   GtkWidget         *switcher;
   GtkStack          *pages;
   DemoJobsPage      *jobs_page;
+  DemoSearchPage    *search_page;
   DemoExamplesPanel *examples_panel;
 };
 
@@ -124,6 +126,7 @@ demo_window_class_init (DemoWindowClass *klass)
 
   /* The types the .ui file names. */
   g_type_ensure (DEMO_TYPE_JOBS_PAGE);
+  g_type_ensure (DEMO_TYPE_SEARCH_PAGE);
   g_type_ensure (DEMO_TYPE_EXAMPLES_PANEL);
   g_type_ensure (DEMO_TYPE_METER_PANEL);
   g_type_ensure (DEMO_TYPE_PREVIEW);
@@ -133,6 +136,7 @@ demo_window_class_init (DemoWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DemoWindow, switcher);
   gtk_widget_class_bind_template_child (widget_class, DemoWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, DemoWindow, jobs_page);
+  gtk_widget_class_bind_template_child (widget_class, DemoWindow, search_page);
   gtk_widget_class_bind_template_child (widget_class, DemoWindow, examples_panel);
 }
 
@@ -161,6 +165,20 @@ DemoJobsPage *
 demo_window_get_jobs_page (DemoWindow *self)
 {
   return self->jobs_page;
+}
+
+DemoSearchPage *
+demo_window_get_search_page (DemoWindow *self)
+{
+  return self->search_page;
+}
+
+/* Shows the page of that name: "jobs" or "search". */
+void
+demo_window_show_page (DemoWindow *self,
+                       const char *name)
+{
+  gtk_stack_set_visible_child_name (self->pages, name);
 }
 
 DemoExamplesPanel *

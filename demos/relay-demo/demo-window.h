@@ -10,6 +10,7 @@
 #include "demo-jobs-page.h"
 #include "demo-measure.h"
 #include "demo-runner.h"
+#include "demo-search-page.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,9 @@ G_DECLARE_FINAL_TYPE (DemoWindow, demo_window, DEMO, WINDOW, GtkWindow)
 DemoWindow        *demo_window_new                (DemoRunner  *runner,
                                                    DemoMeasure *measure);
 DemoJobsPage      *demo_window_get_jobs_page      (DemoWindow  *self);
+DemoSearchPage    *demo_window_get_search_page    (DemoWindow  *self);
+void               demo_window_show_page          (DemoWindow  *self,
+                                                   const char  *name);
 DemoExamplesPanel *demo_window_get_examples_panel (DemoWindow  *self);
 
 G_END_DECLS

@@ -9,7 +9,9 @@
  * way to the main loop. Run it with `--naive` to do the same jobs the naive
  * way (a thread per job that posts every report with g_idle_add()) and watch
  * the meter, and with `--self-test` to run everything unattended against a
- * CPU hog of its own and print the figures.
+ * CPU hog of its own and print the figures. The search page streams the
+ * matches of a search over a generated tree into a list as a worker finds
+ * them; `--self-test=search` runs it the same way.
  *
  * One file per part, as in gtk4-demo, each starting with what it shows:
  *
@@ -18,6 +20,8 @@
  *   demo-jobs-page.c/.ui   the page of jobs, "Run all" and "Cancel all"
  *   demo-job-row.c/.ui     one job's row
  *   demo-jobs.c            the five jobs themselves (worker threads, no GTK)
+ *   demo-search-page.c/.ui the search page: a stream job, a channel, a list store
+ *   demo-search.c          the search itself and its generated tree (no GTK)
  *   demo-runner.c          how a job runs: RelayPool, or GThread + g_idle_add
  *   demo-examples-panel.c  the two threading examples
  *   demo-meter-panel.c     the responsiveness meter
@@ -35,6 +39,36 @@
 #include "demo-self-test.h"
 #include "demo-window.h"
 
+typedef struct
+{
+  gboolean         enabled;
+  DemoSelfTestMode mode;
+} SelfTestOption;
+
+/* --self-test, --self-test=jobs or --self-test=search */
+static gboolean
+parse_self_test (const char  *option_name,
+                 const char  *value,
+                 gpointer     data,
+                 GError     **error)
+{
+  SelfTestOption *option = data;
+
+  option->enabled = TRUE;
+  if (value == NULL || g_str_equal (value, "jobs"))
+    option->mode = DEMO_SELF_TEST_JOBS;
+  else if (g_str_equal (value, "search"))
+    option->mode = DEMO_SELF_TEST_SEARCH;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--self-test takes \"jobs\" or \"search\", not \"%s\"", value);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 on_close_request (GtkWindow *window,
                   gboolean  *quit)
@@ -48,17 +82,20 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GOptionGroup) group = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GtkCssProvider) provider = NULL;
   g_autoptr(DemoRunner) runner = NULL;
   g_autoptr(DemoMeasure) measure = NULL;
   g_autoptr(DemoSelfTest) self_test = NULL;
   DemoWindow *window;
-  gboolean self_test_mode = FALSE, naive = FALSE, quit = FALSE;
+  SelfTestOption self_test_option = { FALSE, DEMO_SELF_TEST_JOBS };
+  gboolean naive = FALSE, quit = FALSE;
   int threads = 0, exit_status = 0;
   const GOptionEntry entries[] = {
-    { "self-test", 0, 0, G_OPTION_ARG_NONE, &self_test_mode,
-      "Run all jobs against a CPU hog, cancel one, measure, save a screenshot, print the figures", NULL },
+    { "self-test", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_self_test,
+      "Run all jobs (or, with =search, two searches) against a CPU hog, cancel one, measure, "
+      "save a screenshot, print the figures", "jobs|search" },
     { "naive", 0, 0, G_OPTION_ARG_NONE, &naive,
       "Run the jobs on plain threads that post every update with g_idle_add()", NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
@@ -67,17 +104,25 @@ main (int   argc,
   };
 
   context = g_option_context_new ("— a GTK window that stays responsive during background jobs");
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* A group of our own, for the callback's data. */
+  group = g_option_group_new ("relay-demo", "relay-demo", "relay-demo", &self_test_option, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_context_set_main_group (context, g_steal_pointer (&group));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("relay-demo: %s\n", error->message);
+      return 2;
+    }
+  if (naive && self_test_option.enabled && self_test_option.mode == DEMO_SELF_TEST_SEARCH)
+    {
+      g_printerr ("relay-demo: the search has no naive mode: it is a stream job on Relay's pool\n");
       return 2;
     }
 
   /* Under Xvfb, GTK's GL renderer runs on Mesa's software rasteriser and takes
    * 30 to 50 ms of the main thread per frame: that would measure Mesa, not the
    * main loop. The self-test uses the cairo renderer unless told otherwise. */
-  if (self_test_mode)
+  if (self_test_option.enabled)
     g_setenv ("GSK_RENDERER", "cairo", FALSE);
 
   /* A failure here is a failure, never a skip: the self-test must see a display. */
@@ -100,8 +145,8 @@ main (int   argc,
   window = demo_window_new (runner, measure);
   g_signal_connect (window, "close-request", G_CALLBACK (on_close_request), &quit);
 
-  if (self_test_mode)
-    self_test = demo_self_test_new (window, runner, measure);
+  if (self_test_option.enabled)
+    self_test = demo_self_test_new (window, runner, measure, self_test_option.mode);
   else
     demo_measure_start (measure);
 
@@ -113,6 +158,12 @@ main (int   argc,
   if (self_test != NULL)
     exit_status = demo_self_test_get_exit_status (self_test);
   g_clear_pointer (&self_test, demo_self_test_free);
+
+  /* A search's worker may be waiting for room in its channel, which only
+   * the main loop makes: cancel it, or the shutdown would wait for it. (A
+   * closed window cancelled it already.) */
+  if (!quit)
+    demo_search_page_cancel (demo_window_get_search_page (window));
 
   /* Queued jobs are rejected, running ones notice the cancellation. */
   demo_runner_shutdown (runner);

@@ -1,6 +1,7 @@
 /* test-list-store.c: RelayListStore — appends from any thread applied on the
  * store's context in batches, one items-changed per batch, the budget, the
- * order, remove_all, and draining a channel
+ * order, remove_all, releasing what it drops within the budget, and
+ * draining a channel
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -236,6 +237,169 @@ test_remove_all (void)
   g_assert_cmpint (item_value (store, 0), ==, 5);
   g_assert_cmpint (item_value (store, 1), ==, 6);
   g_assert_false (changes.inconsistent);
+}
+
+/* --- releasing what the store drops, within its budget ------------------------- */
+
+/* Counts the items finalized, and on which thread. */
+typedef struct
+{
+  GThread *owner;
+  guint    n;
+  gboolean wrong_thread;
+} Released;
+
+static void
+on_item_released (gpointer  data,
+                  GObject  *where_the_object_was)
+{
+  Released *released = data;
+
+  if (g_thread_self () != released->owner)
+    released->wrong_thread = TRUE;
+  released->n++;
+}
+
+/* Appends @n items, each watched by @released, and lets the store apply them
+ * (on the thread-default context). */
+static void
+fill_watched (RelayListStore *store,
+              guint           n,
+              Released       *released)
+{
+  *released = (Released) { .owner = g_thread_self () };
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TestItem) item = test_item_new (0, i);
+
+      g_object_weak_ref (G_OBJECT (item), on_item_released, released);
+      relay_list_store_append (store, item);
+    }
+  while (g_list_model_get_n_items (G_LIST_MODEL (store)) < n)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+  g_assert_cmpuint (released->n, ==, 0);
+}
+
+/* Iterates @context until every item was released, each iteration releasing
+ * at most one chunk (a budget of 0); returns the number of iterations. */
+static guint
+release_by_chunks (GMainContext *context,
+                   Released     *released,
+                   guint         n)
+{
+  guint iterations = 0;
+
+  while (released->n < n)
+    {
+      guint before = released->n;
+
+      g_main_context_iteration (context, TRUE);
+      iterations++;
+      g_assert_cmpuint (released->n - before, <=, 64);
+    }
+  g_assert_cmpuint (released->n, ==, n);
+  g_assert_false (released->wrong_thread);
+  return iterations;
+}
+
+/* remove_all empties the model in one batch, and the items it removed are
+ * released by the following batches, one chunk each with a budget of 0,
+ * rather than all in the batch that removed them. */
+static void
+test_remove_all_released (void)
+{
+  g_autoptr(RelayListStore) store = relay_list_store_new (TEST_TYPE_ITEM);
+  Released released;
+  Changes changes;
+
+  relay_list_store_set_budget (store, 0);
+  fill_watched (store, 1000, &released);
+  changes_watch (&changes, store);
+  changes.n_items = 1000;
+
+  relay_list_store_remove_all (store);
+  while (g_list_model_get_n_items (G_LIST_MODEL (store)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+  g_assert_cmpuint (released.n, <=, 64);
+
+  g_assert_cmpuint (release_by_chunks (NULL, &released, 1000), >=, (1000 - 64) / 64);
+  g_assert_false (changes.inconsistent);
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+
+  /* The store still works. */
+  append_item (store, 7);
+  wait_applied (store, 1);
+  g_assert_cmpint (item_value (store, 0), ==, 7);
+}
+
+static gboolean
+unref_in_dispatch (gpointer data)
+{
+  RelayListStore **store = data;
+  Released *released = g_object_get_data (G_OBJECT (*store), "released");
+
+  g_clear_object (store);
+  /* Nothing released in this dispatch. */
+  g_assert_cmpuint (released->n, ==, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* A store dropped while its context dispatches hands its items to that
+ * context, which releases them a budget's worth per iteration; dropped
+ * outside a dispatch, it releases them at once. */
+static void
+test_finalize_released (void)
+{
+  RelayListStore *store = relay_list_store_new (TEST_TYPE_ITEM);
+  Released released;
+
+  relay_list_store_set_budget (store, 0);
+  fill_watched (store, 1000, &released);
+  g_object_set_data (G_OBJECT (store), "released", &released);
+  g_idle_add (unref_in_dispatch, &store);
+  while (store != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (release_by_chunks (NULL, &released, 1000), >=, 1000 / 64);
+
+  /* Outside a dispatch: at once. */
+  store = relay_list_store_new (TEST_TYPE_ITEM);
+  fill_watched (store, 1000, &released);
+  g_object_unref (store);
+  g_assert_cmpuint (released.n, ==, 1000);
+  g_assert_false (released.wrong_thread);
+}
+
+/* Dropped in a dispatch of a context that is finalized before it released
+ * everything: the rest goes with the context. */
+static void
+test_finalize_released_context_gone (void)
+{
+  GMainContext *context = g_main_context_new ();
+  RelayListStore *store;
+  Released released;
+
+  g_main_context_push_thread_default (context);
+  store = relay_list_store_new (TEST_TYPE_ITEM);
+  relay_list_store_set_budget (store, 0);
+  fill_watched (store, 1000, &released);
+  g_object_set_data (G_OBJECT (store), "released", &released);
+  {
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_callback (idle, unref_in_dispatch, &store, NULL);
+    g_source_attach (idle, context);
+    g_source_unref (idle);
+  }
+  while (store != NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_iteration (context, TRUE);   /* one chunk */
+  g_assert_cmpuint (released.n, <=, 64);
+  g_main_context_pop_thread_default (context);
+
+  g_main_context_unref (context);
+  g_assert_cmpuint (released.n, ==, 1000);
+  g_assert_false (released.wrong_thread);
 }
 
 /* --- producers on threads, the store on another thread's context ------------- */
@@ -505,6 +669,9 @@ main (int argc, char **argv)
   g_test_add_func ("/list-store/append-batch", test_append_batch);
   g_test_add_func ("/list-store/budget", test_budget);
   g_test_add_func ("/list-store/remove-all", test_remove_all);
+  g_test_add_func ("/list-store/remove-all-released", test_remove_all_released);
+  g_test_add_func ("/list-store/finalize-released", test_finalize_released);
+  g_test_add_func ("/list-store/finalize-released-context-gone", test_finalize_released_context_gone);
   g_test_add_func ("/list-store/threads", test_threads);
   g_test_add_func ("/list-store/finalize-pending", test_finalize_pending);
   g_test_add_func ("/list-store/drain", test_drain);
