@@ -35,12 +35,15 @@ typedef struct
   double        worst_waiting_ms;
   double        worst_asleep_ms;
   /* the worst stall less the time the main thread was ready to run but had
-   * no CPU (other processes' load, which the application cannot change):
-   * its own work and waits. Equal to worst_stall_ms without schedstat. */
+   * no CPU (other processes' load, which the application cannot change) and
+   * less GTK's paint of the frames in it (the renderer): its own work and
+   * waits. Without schedstat, only the paint is left out. */
   double        worst_own_stall_ms;
   double        worst_own_interval_ms;   /* that probe interval, by part */
   double        worst_own_on_cpu_ms;
   double        worst_own_waiting_ms;
+  double        worst_own_paint_ms;      /* the renderer's paint in it, also left out */
+  double        worst_own_server_waiting_ms; /* the X server's wait for a CPU, also left out */
   guint         n_frames;
   double        worst_frame_gap_ms;
   DemoFrameCost costliest_frame;   /* by CPU, while measuring */

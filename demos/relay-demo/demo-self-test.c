@@ -374,10 +374,13 @@ print_load_and_stalls (DemoSelfTest            *self,
   g_print ("; p99 stall %.1f ms over %u probes\n", figures->p99_stall_ms, figures->n_probes);
   if (figures->have_schedstat)
     g_print ("relay-demo self-test (%s): worst own stall %.1f ms, the verdict's figure "
-             "(a %.1f ms probe interval less %.1f ms waiting for a CPU: %.1f ms on the CPU, "
-             "the rest asleep); limit %.0f ms\n",
+             "(a %.1f ms probe interval less %.1f ms waiting for a CPU, %.1f ms of the X server "
+             "waiting for a CPU and %.1f ms of GTK painting: %.1f ms on the CPU in all, the rest "
+             "asleep); limit %.0f ms\n",
              mode_name (self), figures->worst_own_stall_ms, figures->worst_own_interval_ms,
-             figures->worst_own_waiting_ms, figures->worst_own_on_cpu_ms, DEMO_STALL_LIMIT_MS);
+             figures->worst_own_waiting_ms, figures->worst_own_server_waiting_ms,
+             figures->worst_own_paint_ms,
+             figures->worst_own_on_cpu_ms, DEMO_STALL_LIMIT_MS);
 }
 
 static void
