@@ -257,8 +257,8 @@ LAYER_RULES = [
     (r'^relay-promise.*\.[ch]$', r'^relay-(job|pool|gio)', 'the promise knows nothing of jobs, pools or the GIO bridge'),
     (r'^relay-dispatcher.*\.[ch]$', r'^relay-(job|pool|gio|notifier|promise-private)',
      'the dispatcher runs tasks, not promises'),
-    (r'^relay-notifier\.[ch]$', r'^relay-(?!notifier\.h$|sync-private\.h$|version\.h$)',
-     'the notifier includes only its header and relay-sync-private.h'),
+    (r'^relay-notifier\.[ch]$', r'^relay-(?!notifier(-private)?\.h$|sync-private\.h$|version\.h$)',
+     'the notifier includes only its headers and relay-sync-private.h'),
     (r'^relay-gio\.c$', r'-private\.h$', 'the GIO bridge uses only the public API'),
 ]
 

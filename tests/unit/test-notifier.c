@@ -4,6 +4,7 @@
  */
 #include <relay/relay.h>
 
+#include "relay-notifier-private.h"    /* white-box: the quiet and active counters */
 #include "test-utils.h"
 #include "../notifier-keep.h"
 
@@ -247,6 +248,125 @@ test_stream (void)
 
   g_object_unref (notifier);
   drain (NULL);
+}
+
+/* --- quiet and active ------------------------------------------------------ */
+
+/* Starts a thread that triggers @notifier once, a little later, and iterates
+ * @context blocking until the callback ran: only the trigger can wake it. */
+static void
+deliver_one_from_thread (RelayNotifier *notifier,
+                         Counts        *counts,
+                         GMainContext  *context)
+{
+  Streamer streamer = { notifier, 1, 20 };
+  int before = counts->calls;
+  Watchdog watchdog;
+  int stuck = 0;      /* the watchdog's progress: never moves */
+  GThread *thread;
+
+  watchdog_start (&watchdog, &stuck, "a trigger from another thread did not wake "
+                  "the owner blocked in poll", NULL, NULL);
+  thread = g_thread_new ("late-trigger", stream_triggers, &streamer);
+  while (counts->calls == before)
+    g_main_context_iteration (context, TRUE);
+  g_thread_join (thread);
+  watchdog_stop (&watchdog);
+  g_assert_cmpint (counts->calls, ==, before + 1);
+}
+
+/* A new notifier is quiet: the trigger that wakes it sets its source's ready
+ * time. Its first call makes it active (an arm with prepare and check decides
+ * from then on), and enough idle iterations make it quiet again. Each way, a
+ * trigger from another thread wakes the owner blocked in poll. */
+static void
+test_quiet_and_active (void)
+{
+  GMainContext *context = g_main_context_new ();
+  Counts counts = { 0 };
+  RelayNotifier *notifier = relay_notifier_new_for_context (context, count_call, &counts, count_free);
+  guint64 activations = _relay_notifier_get_n_activations ();
+  guint64 retirements;
+
+  notifier_set_keep (notifier, TRUE);
+
+  deliver_one_from_thread (notifier, &counts, context);             /* quiet */
+  g_assert_cmpuint (_relay_notifier_get_n_activations (), ==, activations + 1);
+
+  deliver_one_from_thread (notifier, &counts, context);             /* active */
+  g_assert_cmpuint (_relay_notifier_get_n_activations (), ==, activations + 1);
+
+  /* Idle iterations: quiet again (well before the bound of this loop). */
+  retirements = _relay_notifier_get_n_retirements ();
+  for (int i = 0; i < 100000 && _relay_notifier_get_n_retirements () == retirements; i++)
+    g_main_context_iteration (context, FALSE);
+  g_assert_cmpuint (_relay_notifier_get_n_retirements (), ==, retirements + 1);
+  g_assert_cmpint (counts.calls, ==, 2);
+
+  deliver_one_from_thread (notifier, &counts, context);             /* quiet again */
+  g_assert_cmpuint (_relay_notifier_get_n_activations (), ==, activations + 2);
+  g_assert_cmpint (counts.calls, ==, 3);
+  g_assert_cmpuint (counts.covered, ==, 3);
+
+  /* Triggers from this thread while quiet, then destroyed while active. */
+  for (int i = 0; i < 100000 && _relay_notifier_get_n_retirements () == retirements + 1; i++)
+    g_main_context_iteration (context, FALSE);
+  g_assert_cmpuint (_relay_notifier_get_n_retirements (), ==, retirements + 2);
+  g_assert_true (relay_notifier_trigger (notifier));
+  g_assert_true (relay_notifier_trigger (notifier));
+  drain (context);
+  g_assert_cmpint (counts.calls, ==, 4);
+  g_assert_cmpuint (counts.covered, ==, 5);
+  g_assert_cmpuint (_relay_notifier_get_n_activations (), ==, activations + 3);
+
+  relay_notifier_destroy (notifier);
+  g_object_unref (notifier);
+  drain (context);
+  g_assert_cmpint (counts.freed, ==, 1);
+  g_assert_true (counts.free_thread == g_thread_self ());
+  g_main_context_unref (context);
+}
+
+/* A callback that triggers its own notifier again, each time. */
+static gboolean
+retrigger_call (RelayNotifier *notifier,
+                guint          n_triggers,
+                gpointer       user_data)
+{
+  Counts *counts = user_data;
+
+  counts->calls++;
+  counts->covered += n_triggers;
+  g_assert_true (relay_notifier_trigger (notifier));
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A trigger made by the callback is delivered by the next iteration, not by
+ * the same one: one call per iteration at most, whether the notifier was
+ * quiet (its first call, which makes it active) or active. RelayListStore
+ * relies on it to apply one budgeted batch per iteration. */
+static void
+test_once_per_iteration (void)
+{
+  GMainContext *context = g_main_context_new ();
+  Counts counts = { 0 };
+  RelayNotifier *notifier = relay_notifier_new_for_context (context, retrigger_call, &counts, count_free);
+
+  g_assert_true (relay_notifier_trigger (notifier));
+  for (int i = 1; i <= 10; i++)
+    {
+      g_assert_true (g_main_context_iteration (context, FALSE));
+      g_assert_cmpint (counts.calls, ==, i);
+      g_assert_cmpuint (counts.covered, ==, i);
+    }
+
+  relay_notifier_destroy (notifier);
+  g_object_unref (notifier);
+  drain (context);
+  g_assert_cmpint (counts.calls, ==, 10);
+  g_assert_cmpint (counts.freed, ==, 1);
+  g_main_context_unref (context);
 }
 
 static void
@@ -861,6 +981,8 @@ main (int   argc,
   g_test_add_func ("/notifier/single-shot", test_single_shot);
   g_test_add_func ("/notifier/repeating", test_repeating);
   g_test_add_func ("/notifier/stream", test_stream);
+  g_test_add_func ("/notifier/quiet-and-active", test_quiet_and_active);
+  g_test_add_func ("/notifier/once-per-iteration", test_once_per_iteration);
   g_test_add_func ("/notifier/destroy", test_destroy);
   g_test_add_func ("/notifier/destroy-from-callback", test_destroy_from_callback);
   g_test_add_func ("/notifier/destroy-self-releases-after-callback", test_destroy_self_releases_after_callback);
