@@ -61,12 +61,25 @@
 #define CHUNK 64                  /* items applied between two looks at the clock */
 #define DRAIN_BATCH 1024          /* values a drain takes per receive */
 #define DRAIN_LOW_WATER (2 * DRAIN_BATCH)
+#define BLOCK 4096                /* items per block of the model */
+#define KEEP_QUEUE 16384          /* a drained queue array larger than this is freed */
 
 /* In @pending: "remove everything appended before". */
 static const char remove_all_marker;
 #define REMOVE_ALL ((gpointer) &remove_all_marker)
 
 typedef struct _Drain Drain;
+
+/* Object references kept in blocks of BLOCK that never move once allocated:
+ * appending never copies what is there. (A GPtrArray of a million items
+ * copies 8 MB into fresh pages when it doubles: a 15-20 ms stall of the
+ * main loop, in one append.) */
+typedef struct
+{
+  gpointer **blocks;
+  guint      n_blocks;       /* allocated in @blocks */
+  guint      len;
+} Items;
 
 struct _RelayListStore
 {
@@ -76,16 +89,17 @@ struct _RelayListStore
   GMainContext  *context;       /* owned, immutable */
   RelayNotifier *notifier;      /* owned: applies the pending changes */
 
-  GPtrArray     *items;         /* context only: the model */
+  Items          items;         /* context only: the model */
 
-  GMutex         lock;
+  GMutex         lock;          /* held by producers for a few stores; the context only tries it */
   GPtrArray     *pending;       /* lock: owned items and REMOVE_ALL markers */
-  guint          pending_head;  /* lock: the next one to apply */
-  guint          n_pending;     /* lock: items (not markers) still queued */
   gboolean       scheduled;     /* lock: the notifier was triggered for them */
+  int            n_pending;     /* atomic: items (not markers) queued, taken or not */
   guint          budget_usec;   /* atomic */
 
-  GPtrArray     *dropped;       /* context only: items remove_all took out, to release */
+  GPtrArray     *taken;         /* context only: @pending as the context took it, whole */
+  guint          taken_head;    /* context only: the next one of @taken to apply */
+  Items          dropped;       /* context only: items remove_all took out, to release */
   guint          dropped_head;  /* context only: the next one to release */
   Drain         *drain_waiting; /* context only: a drain that waits for room */
   gint64         emptied_usec;  /* context only: when a batch last emptied the queue */
@@ -112,6 +126,44 @@ static GParamSpec *properties[N_PROPS];
 
 static void drain_next (Drain *drain);
 
+/* --- items ------------------------------------------------------------------------ */
+
+static inline gpointer
+items_get (const Items *items,
+           guint        i)
+{
+  return items->blocks[i / BLOCK][i % BLOCK];
+}
+
+static void
+items_append (Items    *items,
+              gpointer  item)
+{
+  guint block = items->len / BLOCK;
+
+  if (items->len % BLOCK == 0)
+    {
+      if (block == items->n_blocks)
+        {
+          items->n_blocks = MAX (8, 2 * items->n_blocks);
+          items->blocks = g_renew (gpointer *, items->blocks, items->n_blocks);
+        }
+      items->blocks[block] = g_new (gpointer, BLOCK);
+    }
+  items->blocks[block][items->len % BLOCK] = item;
+  items->len++;
+}
+
+/* Frees the blocks, not the references in them. */
+static void
+items_clear (Items *items)
+{
+  for (guint b = 0; b * BLOCK < items->len; b++)
+    g_free (items->blocks[b]);
+  g_free (items->blocks);
+  *items = (Items) { NULL, 0, 0 };
+}
+
 /* --- GListModel --------------------------------------------------------------- */
 
 static GType
@@ -123,7 +175,7 @@ relay_list_store_get_item_type (GListModel *model)
 static guint
 relay_list_store_get_n_items (GListModel *model)
 {
-  return RELAY_LIST_STORE (model)->items->len;
+  return RELAY_LIST_STORE (model)->items.len;
 }
 
 static gpointer
@@ -132,10 +184,10 @@ relay_list_store_get_item (GListModel *model,
 {
   RelayListStore *self = RELAY_LIST_STORE (model);
 
-  if (position >= self->items->len)
+  if (position >= self->items.len)
     return NULL;
 
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  return g_object_ref (items_get (&self->items, position));
 }
 
 static void
@@ -152,49 +204,54 @@ relay_list_store_list_model_init (GListModelInterface *iface)
  * none is left or @deadline passed (one chunk at least). Returns whether some
  * are left; empties @items when none is. */
 static gboolean
-release_some (GPtrArray *items,
-              guint     *head,
-              gint64     deadline)
+release_some (Items  *items,
+              guint  *head,
+              gint64  deadline)
 {
   do
     {
       guint end = MIN (*head + CHUNK, items->len);
 
       for (; *head < end; (*head)++)
-        g_object_unref (g_ptr_array_index (items, *head));
+        g_object_unref (items_get (items, *head));
     }
   while (*head < items->len && g_get_monotonic_time () < deadline);
 
   if (*head < items->len)
     return TRUE;
 
-  g_ptr_array_set_size (items, 0);
+  items_clear (items);
   *head = 0;
   return FALSE;
 }
 
-/* Moves the references in @from (an array whose free function is dropped)
- * to the end of *@into, without copying them when *@into is empty. */
+/* Moves the references in *@from to the end of *@into (whose references
+ * before *@head are released already), without copying them when there is
+ * nothing left in *@into; empties *@from. */
 static void
-take_items (GPtrArray **into,
-            guint      *head,
-            GPtrArray  *from)
+take_items (Items *into,
+            guint *head,
+            Items *from)
 {
-  g_ptr_array_set_free_func (from, NULL);
-  if (*head == (*into)->len)
+  if (*head == into->len)
     {
-      g_ptr_array_unref (*into);
-      *into = from;
+      items_clear (into);
+      *into = *from;
       *head = 0;
     }
   else
-    g_ptr_array_extend_and_steal (*into, from);
+    {
+      for (guint i = 0; i < from->len; i++)
+        items_append (into, items_get (from, i));
+      items_clear (from);
+    }
+  *from = (Items) { NULL, 0, 0 };
 }
 
 /* What a store dropped while its context dispatched releases them. */
 typedef struct
 {
-  GPtrArray *items;         /* owned references, no free function */
+  Items      items;         /* owned references */
   guint      head;
   guint      budget_usec;
 } Release;
@@ -204,7 +261,7 @@ release_step (gpointer data)
 {
   Release *release = data;
 
-  return release_some (release->items, &release->head,
+  return release_some (&release->items, &release->head,
                        g_get_monotonic_time () + release->budget_usec)
     ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
@@ -215,8 +272,7 @@ release_free (gpointer data)
 {
   Release *release = data;
 
-  release_some (release->items, &release->head, G_MAXINT64);
-  g_ptr_array_unref (release->items);
+  release_some (&release->items, &release->head, G_MAXINT64);
   g_free (release);
 }
 
@@ -234,76 +290,106 @@ emit_changes (RelayListStore *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
+/* On the context: takes what the producers queued, whole, into @taken.
+ * Returns FALSE if there was nothing (the notifier is then no longer
+ * scheduled) or if a producer held the lock. A producer holds it for a few
+ * stores, but one that is preempted meanwhile must not stall this thread: it
+ * only tries, and the next iteration tries again. */
+static gboolean
+take_pending (RelayListStore *self,
+              gboolean       *busy)
+{
+  GPtrArray *queue;
+
+  g_assert (self->taken_head == self->taken->len);
+
+  if (!relay_mutex_trylock (&self->lock))
+    {
+      *busy = TRUE;
+      return FALSE;
+    }
+  if (self->pending->len == 0)
+    {
+      self->scheduled = FALSE;
+      relay_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+
+  /* Swap the arrays; what producers append now goes into the emptied one. */
+  queue = self->pending;
+  self->pending = self->taken;
+  relay_mutex_unlock (&self->lock);
+
+  self->taken = queue;
+  self->taken_head = 0;
+  return TRUE;
+}
+
 /* On the context: applies queued changes until @deadline. Returns whether
- * some are left; *@n_applied gets how many items and markers it took. */
+ * some may be left; *@n_applied gets how many items and markers it took. */
 static gboolean
 apply_pending (RelayListStore *self,
                gint64          deadline,
                guint          *n_applied)
 {
-  guint position = self->items->len, added = 0;
-  gboolean more;
+  guint position = self->items.len, added = 0;
+  gboolean busy = FALSE, more = TRUE;
 
   for (;;)
     {
-      gpointer chunk[CHUNK];
-      guint n = 0;
+      guint end, n_items = 0;
 
-      relay_mutex_lock (&self->lock);
-      while (n < CHUNK && self->pending_head < self->pending->len)
+      if (self->taken_head == self->taken->len)
         {
-          gpointer item = g_ptr_array_index (self->pending, self->pending_head++);
-
-          chunk[n++] = item;
-          if (item != REMOVE_ALL)
-            self->n_pending--;
-        }
-      if (self->pending_head == self->pending->len)
-        {
-          g_ptr_array_set_size (self->pending, 0);
-          self->pending_head = 0;
-        }
-      else if (self->pending_head > 4096 && self->pending_head > self->pending->len / 2)
-        {
-          /* Producers keep up with us: drop the applied half. */
-          g_ptr_array_remove_range (self->pending, 0, self->pending_head);
-          self->pending_head = 0;
-        }
-      relay_mutex_unlock (&self->lock);
-      *n_applied += n;
-
-      for (guint i = 0; i < n; i++)
-        {
-          if (chunk[i] == REMOVE_ALL)
+          /* All applied: empty it (a burst's big array is given back) and
+           * take the next queue. */
+          if (self->taken->len > KEEP_QUEUE)
             {
-              guint removed = self->items->len;
-              GPtrArray *old = self->items;
+              g_ptr_array_unref (self->taken);
+              self->taken = g_ptr_array_new ();
+            }
+          g_ptr_array_set_size (self->taken, 0);
+          self->taken_head = 0;
+
+          if (!take_pending (self, &busy))
+            {
+              more = busy;
+              break;
+            }
+        }
+
+      end = MIN (self->taken_head + CHUNK, self->taken->len);
+      *n_applied += end - self->taken_head;
+      for (; self->taken_head < end; self->taken_head++)
+        {
+          gpointer item = g_ptr_array_index (self->taken, self->taken_head);
+
+          if (item == REMOVE_ALL)
+            {
+              guint removed = self->items.len;
+              Items old = self->items;
 
               /* What this batch appended so far, then the clear. The
                * removed items are released after it, within the budget. */
               emit_changes (self, position, 0, added);
-              self->items = g_ptr_array_new_with_free_func (g_object_unref);
+              self->items = (Items) { NULL, 0, 0 };
               emit_changes (self, 0, removed, 0);
-              take_items (&self->dropped, &self->dropped_head, old);
+              take_items (&self->dropped, &self->dropped_head, &old);
               position = 0;
               added = 0;
             }
           else
             {
-              g_ptr_array_add (self->items, chunk[i]);   /* the queue's reference */
+              items_append (&self->items, item);   /* the queue's reference */
               added++;
+              n_items++;
             }
         }
+      g_atomic_int_add (&self->n_pending, - (int) n_items);
 
-      if (n == 0 || g_get_monotonic_time () >= deadline)
+      if (g_get_monotonic_time () >= deadline)
         break;
     }
-
-  relay_mutex_lock (&self->lock);
-  more = self->pending_head < self->pending->len;
-  if (!more)
-    self->scheduled = FALSE;
-  relay_mutex_unlock (&self->lock);
 
   emit_changes (self, position, 0, added);
 
@@ -350,7 +436,7 @@ apply_batch (RelayListStore *self)
     gboolean more = apply_pending (self, deadline, &n_applied);
 
     /* Then what a remove_all dropped, with what is left of the budget. */
-    if (self->dropped->len > 0 && release_some (self->dropped, &self->dropped_head, deadline))
+    if (self->dropped.len > 0 && release_some (&self->dropped, &self->dropped_head, deadline))
       more = TRUE;
 
     if (more)
@@ -443,18 +529,22 @@ relay_list_store_finalize (GObject *object)
 
   /* Everything the store holds a reference to: the model's items, those a
    * remove_all dropped, those still queued. */
-  release->items = g_steal_pointer (&self->dropped);
+  release->items = self->dropped;
   release->head = self->dropped_head;
   release->budget_usec = (guint) g_atomic_int_get (&self->budget_usec);
-  take_items (&release->items, &release->head, g_steal_pointer (&self->items));
-  for (guint i = self->pending_head; i < self->pending->len; i++)
+  take_items (&release->items, &release->head, &self->items);
+  for (guint i = self->taken_head; i < self->taken->len; i++)
+    if (g_ptr_array_index (self->taken, i) != REMOVE_ALL)
+      items_append (&release->items, g_ptr_array_index (self->taken, i));
+  for (guint i = 0; i < self->pending->len; i++)
     if (g_ptr_array_index (self->pending, i) != REMOVE_ALL)
-      g_ptr_array_add (release->items, g_ptr_array_index (self->pending, i));
+      items_append (&release->items, g_ptr_array_index (self->pending, i));
+  g_ptr_array_unref (self->taken);
   g_ptr_array_unref (self->pending);
 
   /* Dropped while its context dispatches: released there, a budget's worth
    * per iteration, rather than all in this dispatch. */
-  if (release->items->len - release->head > CHUNK && g_main_context_is_owner (self->context))
+  if (release->items.len - release->head > CHUNK && g_main_context_is_owner (self->context))
     {
       GSource *source = g_idle_source_new ();
 
@@ -490,7 +580,7 @@ relay_list_store_get_property (GObject    *object,
       g_value_set_boxed (value, self->context);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, self->items->len);
+      g_value_set_uint (value, self->items.len);
       break;
     case PROP_BUDGET:
       g_value_set_uint (value, relay_list_store_get_budget (self));
@@ -590,9 +680,8 @@ static void
 relay_list_store_init (RelayListStore *self)
 {
   g_mutex_init (&self->lock);
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->dropped = g_ptr_array_new ();
   self->pending = g_ptr_array_new ();
+  self->taken = g_ptr_array_new ();
   self->budget_usec = DEFAULT_BUDGET_USEC;
   self->item_type = G_TYPE_OBJECT;
 }
@@ -668,9 +757,9 @@ queue_items (RelayListStore *self,
   gboolean trigger = FALSE;
 
   relay_mutex_lock (&self->lock);
+  g_atomic_int_add (&self->n_pending, (int) n_real);
   for (guint i = 0; i < n_items; i++)
     g_ptr_array_add (self->pending, items[i]);
-  self->n_pending += n_real;
   if (!self->scheduled)
     {
       self->scheduled = TRUE;
@@ -777,15 +866,9 @@ relay_list_store_remove_all (RelayListStore *self)
 guint
 relay_list_store_get_n_pending (RelayListStore *self)
 {
-  guint n;
-
   g_return_val_if_fail (RELAY_IS_LIST_STORE (self), 0);
 
-  relay_mutex_lock (&self->lock);
-  n = self->n_pending;
-  relay_mutex_unlock (&self->lock);
-
-  return n;
+  return (guint) g_atomic_int_get (&self->n_pending);
 }
 
 /**

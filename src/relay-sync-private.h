@@ -43,6 +43,16 @@ relay_mutex_unlock (GMutex *mutex)
   g_mutex_unlock (mutex);
 }
 
+/* Returns whether it took @mutex. */
+static inline gboolean
+relay_mutex_trylock (GMutex *mutex)
+{
+  if (!g_mutex_trylock (mutex))
+    return FALSE;
+  relay_tsan_acquire (mutex);
+  return TRUE;
+}
+
 static inline void
 relay_cond_wait (GCond  *cond,
                  GMutex *mutex)

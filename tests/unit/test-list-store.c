@@ -239,6 +239,65 @@ test_remove_all (void)
   g_assert_false (changes.inconsistent);
 }
 
+/* The model keeps its items in blocks of 4096 that never move: more than
+ * a block's worth, appended in one batch and over several, reads back in
+ * order across the block boundaries, and a remove_all of several blocks
+ * leaves a model that starts again from its first block. */
+#define MANY (3 * 4096 + 17)
+
+static void
+check_values (RelayListStore *store,
+              guint           n,
+              int             first)
+{
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TestItem) item = get_item (G_LIST_MODEL (store), i);
+
+      if (item->value != first + (int) i)
+        g_error ("item %u is %d, not %d", i, item->value, first + (int) i);
+    }
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (store), n));
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (store), G_MAXUINT));
+}
+
+static void
+test_many (void)
+{
+  g_autoptr(RelayListStore) store = relay_list_store_new (TEST_TYPE_ITEM);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  Changes changes;
+  guint n_items = 0;
+
+  relay_list_store_set_budget (store, G_MAXUINT);
+  changes_watch (&changes, store);
+  for (int i = 0; i < MANY; i++)
+    g_ptr_array_add (items, test_item_new (0, i));
+  relay_list_store_append_many (store, items->pdata, items->len);
+  wait_applied (store, MANY);
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+  check_values (store, MANY, 0);
+
+  /* A block at a time and then some, one iteration each. */
+  for (int i = 0; i < MANY; i++)
+    append_item (store, MANY + i);
+  wait_applied (store, 2 * MANY);
+  check_values (store, 2 * MANY, 0);
+  g_assert_false (changes.inconsistent);
+
+  /* Cleared, then filled again past a block boundary. */
+  relay_list_store_remove_all (store);
+  for (int i = 0; i < 4097; i++)
+    append_item (store, 5 + i);
+  while ((n_items = g_list_model_get_n_items (G_LIST_MODEL (store))) != 4097 ||
+         relay_list_store_get_n_pending (store) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  check_values (store, 4097, 5);
+  g_assert_false (changes.inconsistent);
+  g_assert_cmpuint (changes.n_items, ==, 4097);
+}
+
 /* --- releasing what the store drops, within its budget ------------------------- */
 
 /* Counts the items finalized, and on which thread. */
@@ -669,6 +728,7 @@ main (int argc, char **argv)
   g_test_add_func ("/list-store/append-batch", test_append_batch);
   g_test_add_func ("/list-store/budget", test_budget);
   g_test_add_func ("/list-store/remove-all", test_remove_all);
+  g_test_add_func ("/list-store/many", test_many);
   g_test_add_func ("/list-store/remove-all-released", test_remove_all_released);
   g_test_add_func ("/list-store/finalize-released", test_finalize_released);
   g_test_add_func ("/list-store/finalize-released-context-gone", test_finalize_released_context_gone);
