@@ -57,14 +57,12 @@
 
 #define _GNU_SOURCE 1   /* struct ucred */
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "demo-measure.h"
+#include "../../tests/schedstat.h"
 
 #ifdef GDK_WINDOWING_X11
 # include <gdk/x11/gdkx.h>
@@ -197,9 +195,7 @@ static gboolean
 read_server_wait (DemoMeasure *self,
                   gint64      *wait_ns)
 {
-  char buffer[96];
-  long long cpu, wait;
-  ssize_t n;
+  gint64 cpu_ns;
 
   if (!self->server_looked_up)
     {
@@ -208,60 +204,12 @@ read_server_wait (DemoMeasure *self,
       GdkDisplay *display = gdk_display_get_default ();
 
       if (display != NULL && GDK_IS_X11_DISPLAY (display))
-        {
-          int fd = ConnectionNumber (gdk_x11_display_get_xdisplay (display));
-          struct ucred cred = { 0 };
-          socklen_t len = sizeof cred;
-
-          if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0)
-            {
-              char path[64];
-
-              g_snprintf (path, sizeof path, "/proc/%d/schedstat", (int) cred.pid);
-              self->server_schedstat_fd = open (path, O_RDONLY | O_CLOEXEC);
-            }
-        }
+        self->server_schedstat_fd =
+          schedstat_open_peer (ConnectionNumber (gdk_x11_display_get_xdisplay (display)));
 #endif
     }
 
-  if (self->server_schedstat_fd < 0)
-    return FALSE;
-
-  n = pread (self->server_schedstat_fd, buffer, sizeof buffer - 1, 0);
-  if (n <= 0)
-    return FALSE;
-  buffer[n] = '\0';
-  if (sscanf (buffer, "%lld %lld", &cpu, &wait) != 2)
-    return FALSE;
-
-  *wait_ns = wait;
-  return TRUE;
-}
-
-/* The main thread's CPU time and run-queue wait so far, in ns. */
-static gboolean
-read_schedstat (DemoMeasure *self,
-                gint64      *cpu_ns,
-                gint64      *wait_ns)
-{
-  char buffer[96];
-  long long cpu, wait;
-  ssize_t n;
-
-  if (self->schedstat_fd < 0)
-    return FALSE;
-
-  n = pread (self->schedstat_fd, buffer, sizeof buffer - 1, 0);
-  if (n <= 0)
-    return FALSE;
-  buffer[n] = '\0';
-  if (sscanf (buffer, "%lld %lld", &cpu, &wait) != 2)
-    return FALSE;
-
-  *cpu_ns = cpu;
-  *wait_ns = wait;
-
-  return TRUE;
+  return schedstat_read (self->server_schedstat_fd, &cpu_ns, wait_ns);
 }
 
 static gboolean
@@ -270,7 +218,7 @@ probe (gpointer user_data)
   DemoMeasure *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 cpu_ns = 0, wait_ns = 0;
-  gboolean have_schedstat = read_schedstat (self, &cpu_ns, &wait_ns);
+  gboolean have_schedstat = schedstat_read (self->schedstat_fd, &cpu_ns, &wait_ns);
   gint64 server_wait_ns = 0;
   gboolean have_server = read_server_wait (self, &server_wait_ns);
 
@@ -647,7 +595,7 @@ static void
 demo_measure_init (DemoMeasure *self)
 {
   /* thread-self: opened here, on the main thread, it stays the main thread's. */
-  self->schedstat_fd = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  self->schedstat_fd = schedstat_open_thread ();
   self->frame_log = g_getenv ("RELAY_DEMO_FRAME_LOG") != NULL;
   self->server_schedstat_fd = -1;
 }

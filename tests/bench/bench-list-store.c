@@ -36,8 +36,8 @@
  */
 #include "bench-common.h"
 #include "../test-watchdog.h"
+#include "../schedstat.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -204,36 +204,13 @@ trace_interval (gint64 from_us,
   g_printerr ("  %+8.2f ms (CPU %.6f s) probe\n", (to_us - from_us) / 1000.0, thread_cpu_ns () / 1e9);
 }
 
-/* The main thread's CPU time and run-queue wait so far, in ns. */
-static gboolean
-read_schedstat (Stream *s,
-                gint64 *cpu_ns,
-                gint64 *wait_ns)
-{
-  char buffer[96];
-  long long cpu, wait;
-  ssize_t n;
-
-  if (s->schedstat_fd < 0)
-    return FALSE;
-  n = pread (s->schedstat_fd, buffer, sizeof buffer - 1, 0);
-  if (n <= 0)
-    return FALSE;
-  buffer[n] = '\0';
-  if (sscanf (buffer, "%lld %lld", &cpu, &wait) != 2)
-    return FALSE;
-  *cpu_ns = cpu;
-  *wait_ns = wait;
-  return TRUE;
-}
-
 static gboolean
 probe (gpointer user_data)
 {
   Stream *s = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 cpu_ns = 0, wait_ns = 0;
-  gboolean have = read_schedstat (s, &cpu_ns, &wait_ns);
+  gboolean have = schedstat_read (s->schedstat_fd, &cpu_ns, &wait_ns);
 
   if (s->measuring && s->last_beat_us != 0)
     {
@@ -711,7 +688,7 @@ main (int    argc,
   the_stream = &stream;
   if (g_getenv ("RELAY_BENCH_TRACE") != NULL)
     trace_ms = MAX (g_ascii_strtod (g_getenv ("RELAY_BENCH_TRACE"), NULL), 0.001);
-  stream.schedstat_fd = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  stream.schedstat_fd = schedstat_open_thread ();
   g_timeout_add_full (G_PRIORITY_HIGH, PROBE_PERIOD_MS, probe, &stream, NULL);
   open_window (&stream);
 
