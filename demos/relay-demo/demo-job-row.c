@@ -21,6 +21,7 @@
  */
 
 #include "demo-job-row.h"
+#include "demo-status.h"
 
 struct _DemoJobRow
 {
@@ -55,7 +56,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static const char *const status_labels[] = { "Idle", "Queued", "Running", "Done", "Failed", "Cancelled" };
-static const char *const status_classes[] = { "idle", "queued", "running", "done", "failed", "cancelled" };
 
 static void
 set_status (DemoJobRow    *self,
@@ -64,12 +64,7 @@ set_status (DemoJobRow    *self,
 {
   gboolean active = DEMO_RUN_STATUS_IS_ACTIVE (status);
 
-  if (status != self->status)
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), status_classes[self->status]);
-      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), status_classes[status]);
-      self->status = status;
-    }
+  demo_status_set (self->status_label, &self->status, status);
   gtk_inscription_set_text (self->status_label, status_labels[status]);
 
   if (text != NULL)
@@ -216,17 +211,8 @@ demo_job_row_get_property (GObject    *object,
 {
   DemoJobRow *self = DEMO_JOB_ROW (object);
 
-  switch (prop_id)
-    {
-    case PROP_STATUS:
-      g_value_set_enum (value, self->status);
-      break;
-    case PROP_FRACTION:
-      g_value_set_double (value, self->fraction);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  if (!demo_status_get_property (pspec, self->status, self->fraction, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -238,12 +224,7 @@ demo_job_row_class_init (DemoJobRowClass *klass)
   object_class->dispose = demo_job_row_dispose;
   object_class->get_property = demo_job_row_get_property;
 
-  properties[PROP_STATUS] =
-    g_param_spec_enum ("status", NULL, NULL, DEMO_TYPE_RUN_STATUS, DEMO_RUN_IDLE,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  demo_status_param_specs (&properties[PROP_STATUS], &properties[PROP_FRACTION]);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/relay/Demo/demo-job-row.ui");
@@ -263,8 +244,7 @@ static void
 demo_job_row_init (DemoJobRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->status = DEMO_RUN_IDLE;
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), status_classes[DEMO_RUN_IDLE]);
+  demo_status_init (self->status_label, &self->status);
 }
 
 DemoJobRow *

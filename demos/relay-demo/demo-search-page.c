@@ -41,6 +41,7 @@
 #include "demo-jobs.h"
 #include "demo-search.h"
 #include "demo-search-page.h"
+#include "demo-status.h"
 
 /* One search. Main thread only; its handlers hold references. */
 typedef struct
@@ -94,8 +95,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *const status_classes[] = { "idle", "queued", "running", "done", "failed", "cancelled" };
-
 static SearchRun *
 search_run_ref (SearchRun *run)
 {
@@ -130,14 +129,9 @@ set_status (DemoSearchPage *self,
             DemoRunStatus   status,
             const char     *text)
 {
-  gboolean active = DEMO_RUN_STATUS_IS_ACTIVE (status);
-
-  if (status != self->status)
+  if (demo_status_set (self->status_label, &self->status, status))
     {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), status_classes[self->status]);
-      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), status_classes[status]);
-      self->status = status;
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "search.cancel", active);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "search.cancel", DEMO_RUN_STATUS_IS_ACTIVE (status));
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
     }
   gtk_inscription_set_text (self->status_label, text);
@@ -588,14 +582,9 @@ demo_search_page_get_property (GObject    *object,
     case PROP_RUNNER:
       g_value_set_object (value, self->runner);
       break;
-    case PROP_STATUS:
-      g_value_set_enum (value, self->status);
-      break;
-    case PROP_FRACTION:
-      g_value_set_double (value, self->fraction);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!demo_status_get_property (pspec, self->status, self->fraction, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -634,12 +623,7 @@ demo_search_page_class_init (DemoSearchPageClass *klass)
   properties[PROP_RUNNER] =
     g_param_spec_object ("runner", NULL, NULL, DEMO_TYPE_RUNNER,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_STATUS] =
-    g_param_spec_enum ("status", NULL, NULL, DEMO_TYPE_RUN_STATUS, DEMO_RUN_IDLE,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  demo_status_param_specs (&properties[PROP_STATUS], &properties[PROP_FRACTION]);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "search.start", NULL, start_action);
@@ -670,8 +654,7 @@ demo_search_page_init (DemoSearchPage *self)
   self->selection = gtk_no_selection_new (NULL);
   gtk_list_view_set_model (self->list, GTK_SELECTION_MODEL (self->selection));
 
-  self->status = DEMO_RUN_IDLE;
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), status_classes[DEMO_RUN_IDLE]);
+  demo_status_init (self->status_label, &self->status);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "search.cancel", FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->entry), DEMO_SEARCH_TEST_QUERY);
   show_count (self, 0);

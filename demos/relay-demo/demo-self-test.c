@@ -736,8 +736,9 @@ report_search (DemoSelfTest *self)
   finish (self, failures->len == 0 && stall_ok ? 0 : 1);
 }
 
-/* Every frame, in the update phase. */
-static void
+/* The search mode's steps while measuring, every frame: returns %TRUE once
+ * the last is over. */
+static gboolean
 search_tick (DemoSelfTest *self,
              guint         frames)
 {
@@ -745,14 +746,6 @@ search_tick (DemoSelfTest *self,
 
   switch (self->step)
     {
-    case STEP_WAIT_FOR_WINDOW:
-      if (frames < WARM_FRAMES)
-        break;
-      demo_measure_start (self->measure);
-      self->hog = demo_hog_start ();
-      queue_search (self, STEP_SEARCH_FULL);
-      break;
-
     case STEP_SEARCH_FULL:
       if (self->checking == NULL || DEMO_RUN_STATUS_IS_ACTIVE (demo_search_page_get_status (page)))
         break;
@@ -766,20 +759,13 @@ search_tick (DemoSelfTest *self,
       if (self->checking == NULL || DEMO_RUN_STATUS_IS_ACTIVE (demo_search_page_get_status (page)))
         break;
       end_search (self, &self->cancelled);
-      demo_measure_stop (self->measure);
-      demo_hog_stop (self->hog);
-      begin_step (self, STEP_FINAL_FRAMES);
-      break;
-
-    case STEP_FINAL_FRAMES:
-      if (frames < FINAL_FRAMES)
-        break;
-      report_search (self);
-      break;
+      return TRUE;
 
     default:
       break;
     }
+
+  return FALSE;
 }
 
 static void
@@ -795,7 +781,36 @@ search_check_clear (SearchCheck *check)
   g_clear_pointer (&check->status_text, g_free);
 }
 
-/* Every frame, in the update phase. */
+/* The jobs mode's steps while measuring, every frame: returns %TRUE once
+ * the last is over. */
+static gboolean
+jobs_tick (DemoSelfTest *self,
+           guint         frames)
+{
+  switch (self->step)
+    {
+    case STEP_EXAMPLES:
+      if (frames < RUN_ALL_AFTER_FRAMES)
+        break;
+      demo_measure_profile_frames (self->measure, PROFILED_FRAMES);
+      demo_jobs_page_run_all (demo_window_get_jobs_page (self->window));
+      begin_step (self, STEP_RUNNING);
+      break;
+
+    case STEP_RUNNING:
+      return all_settled (self);
+
+    default:
+      break;
+    }
+
+  return FALSE;
+}
+
+/* Every frame, in the update phase. Both modes start and end the same way:
+ * the window's first frames, then measuring with the hog running, then, once
+ * the mode's own steps (jobs_tick(), search_tick()) are over, the final
+ * frames and the report. */
 static gboolean
 on_tick (GtkWidget     *widget,
          GdkFrameClock *clock,
@@ -803,13 +818,8 @@ on_tick (GtkWidget     *widget,
 {
   DemoSelfTest *self = user_data;
   guint frames = demo_measure_get_n_frames_drawn (self->measure) - self->step_frame;
+  gboolean search = self->mode == DEMO_SELF_TEST_SEARCH;
   DemoExamplesPanel *examples = demo_window_get_examples_panel (self->window);
-
-  if (self->mode == DEMO_SELF_TEST_SEARCH)
-    {
-      search_tick (self, frames);
-      return G_SOURCE_CONTINUE;
-    }
 
   switch (self->step)
     {
@@ -820,36 +830,36 @@ on_tick (GtkWidget     *widget,
        * pressed. */
       demo_measure_start (self->measure);
       self->hog = demo_hog_start ();
-      demo_examples_panel_replay_notifier (examples);
-      demo_examples_panel_replay_work (examples, FALSE);
-      begin_step (self, STEP_EXAMPLES);
-      break;
-
-    case STEP_EXAMPLES:
-      if (frames < RUN_ALL_AFTER_FRAMES)
-        break;
-      demo_measure_profile_frames (self->measure, PROFILED_FRAMES);
-      demo_jobs_page_run_all (demo_window_get_jobs_page (self->window));
-      begin_step (self, STEP_RUNNING);
-      break;
-
-    case STEP_RUNNING:
-      if (!all_settled (self))
-        break;
-      /* Stop before the screenshot, which renders on the main thread. */
-      demo_measure_stop (self->measure);
-      demo_hog_stop (self->hog);
-      begin_step (self, STEP_FINAL_FRAMES);
+      if (search)
+        queue_search (self, STEP_SEARCH_FULL);
+      else
+        {
+          demo_examples_panel_replay_notifier (examples);
+          demo_examples_panel_replay_work (examples, FALSE);
+          begin_step (self, STEP_EXAMPLES);
+        }
       break;
 
     case STEP_FINAL_FRAMES:
       if (frames < FINAL_FRAMES)
         break;
-      report (self);
+      if (search)
+        report_search (self);
+      else
+        report (self);
       break;
 
     case STEP_DONE:
+      break;
+
     default:
+      if (search ? search_tick (self, frames) : jobs_tick (self, frames))
+        {
+          /* Stop before the screenshot, which renders on the main thread. */
+          demo_measure_stop (self->measure);
+          demo_hog_stop (self->hog);
+          begin_step (self, STEP_FINAL_FRAMES);
+        }
       break;
     }
 
