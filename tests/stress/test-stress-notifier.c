@@ -19,19 +19,95 @@
 #define N_THREADS  64
 
 /* ------------------------------------------------------------------------ */
+/* What every scene counts                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* One notifier's counts, which is its user data: the callback checks the
+ * thread it runs on and adds up the trigger counts it receives, the destroy
+ * notify checks where the data is released, and the triggering threads count
+ * the triggers that returned TRUE. Only the races set destroy_returned, so
+ * the late counts can only grow there. */
+typedef struct
+{
+  Owner *owner;
+  int    covered;            /* atomic: sum of n_triggers */
+  int    calls;              /* atomic */
+  int    wrong_thread;       /* atomic */
+  int    accepted;           /* atomic: triggers that returned TRUE */
+  int    freed;              /* atomic */
+  int    freed_elsewhere;    /* atomic */
+  int    destroy_returned;   /* atomic */
+  int    late_calls;         /* atomic: callbacks that started after destroy returned */
+  int    late_accepted;      /* atomic: TRUE from trigger after destroy returned */
+} Tally;
+
+static gboolean
+tally_callback (RelayNotifier *notifier,
+                guint          n_triggers,
+                gpointer       user_data)
+{
+  Tally *tally = user_data;
+
+  if (g_atomic_int_get (&tally->destroy_returned))
+    g_atomic_int_inc (&tally->late_calls);
+  if (g_thread_self () != tally->owner->thread)
+    g_atomic_int_inc (&tally->wrong_thread);
+  g_assert_cmpuint (n_triggers, >=, 1);
+  g_atomic_int_add (&tally->covered, (int) n_triggers);
+  g_atomic_int_inc (&tally->calls);
+
+  return notifier_keep (notifier);
+}
+
+static void
+tally_free (gpointer user_data)
+{
+  Tally *tally = user_data;
+
+  if (g_thread_self () != tally->owner->thread)
+    g_atomic_int_inc (&tally->freed_elsewhere);
+  g_atomic_int_inc (&tally->freed);
+}
+
+/* Triggers @notifier, counting a TRUE in @tally, and apart a TRUE that came
+ * although destroy had returned before the trigger started. */
+static gboolean
+tally_trigger (Tally         *tally,
+               RelayNotifier *notifier)
+{
+  gboolean destroyed_before = g_atomic_int_get (&tally->destroy_returned);
+
+  if (!relay_notifier_trigger (notifier))
+    return FALSE;
+
+  g_atomic_int_inc (&tally->accepted);
+  if (destroyed_before)
+    g_atomic_int_inc (&tally->late_accepted);
+
+  return TRUE;
+}
+
+/* Once the owners are joined: the data was released exactly once, on its
+ * owner, every callback ran there, and none started, and no trigger was
+ * accepted, after destroy returned. */
+static void
+tally_check_clean (const Tally *tally)
+{
+  g_assert_cmpint (tally->freed, ==, 1);
+  g_assert_cmpint (tally->freed_elsewhere, ==, 0);
+  g_assert_cmpint (tally->late_calls, ==, 0);
+  g_assert_cmpint (tally->late_accepted, ==, 0);
+  g_assert_cmpint (tally->wrong_thread, ==, 0);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Many threads, many notifiers                                             */
 /* ------------------------------------------------------------------------ */
 
 typedef struct
 {
   RelayNotifier *notifier;
-  Owner         *owner;
-  int            covered;        /* atomic: sum of n_triggers */
-  int            calls;          /* atomic */
-  int            wrong_thread;   /* atomic */
-  int            accepted;       /* atomic: triggers that returned TRUE */
-  int            freed;          /* atomic */
-  int            freed_elsewhere;/* atomic */
+  Tally          tally;
 } Target;
 
 typedef struct
@@ -43,32 +119,6 @@ typedef struct
   pthread_barrier_t start;
   int              total_covered; /* atomic */
 } Swarm;
-
-static gboolean
-target_callback (RelayNotifier *notifier,
-                 guint          n_triggers,
-                 gpointer       user_data)
-{
-  Target *target = user_data;
-
-  if (g_thread_self () != target->owner->thread)
-    g_atomic_int_inc (&target->wrong_thread);
-  g_assert_cmpuint (n_triggers, >=, 1);
-  g_atomic_int_add (&target->covered, (int) n_triggers);
-  g_atomic_int_inc (&target->calls);
-
-  return notifier_keep (notifier);
-}
-
-static void
-target_free (gpointer user_data)
-{
-  Target *target = user_data;
-
-  if (g_thread_self () != target->owner->thread)
-    g_atomic_int_inc (&target->freed_elsewhere);
-  g_atomic_int_inc (&target->freed);
-}
 
 typedef struct
 {
@@ -88,8 +138,7 @@ trigger_thread (gpointer data)
     {
       Target *target = &swarm->targets[(t->index + i) % swarm->n_targets];
 
-      if (relay_notifier_trigger (target->notifier))
-        g_atomic_int_inc (&target->accepted);
+      tally_trigger (&target->tally, target->notifier);
     }
 
   return NULL;
@@ -112,10 +161,10 @@ run_swarm (Swarm    *swarm,
     {
       Target *target = &swarm->targets[i];
 
-      target->owner = &swarm->owners[i % N_OWNERS];
-      target->notifier = relay_notifier_new_for_context (target->owner->context,
-                                                         target_callback, target,
-                                                         target_free);
+      target->tally.owner = &swarm->owners[i % N_OWNERS];
+      target->notifier = relay_notifier_new_for_context (target->tally.owner->context,
+                                                         tally_callback, &target->tally,
+                                                         tally_free);
       notifier_set_keep (target->notifier, repeating);
     }
 
@@ -133,13 +182,13 @@ run_swarm (Swarm    *swarm,
    * wait for the owners to catch up, for as long as they make progress. */
   for (guint i = 0; i < swarm->n_targets; i++)
     {
-      Target *target = &swarm->targets[i];
-      int want = g_atomic_int_get (&target->accepted);
+      Tally *tally = &swarm->targets[i].tally;
+      int want = g_atomic_int_get (&tally->accepted);
 
       if (repeating)
-        g_assert_cmpint (wait_for_count (&target->covered, want), ==, want);
+        g_assert_cmpint (wait_for_count (&tally->covered, want), ==, want);
       else
-        g_assert_cmpint (wait_for_count (&target->calls, 1), ==, 1);
+        g_assert_cmpint (wait_for_count (&tally->calls, 1), ==, 1);
     }
 
   /* Destroy from this (non-owner) thread: the owners release the data. */
@@ -150,7 +199,7 @@ run_swarm (Swarm    *swarm,
       relay_notifier_destroy (target->notifier);
       g_assert_false (relay_notifier_trigger (target->notifier));
       g_clear_object (&target->notifier);
-      g_assert_cmpint (wait_for_count (&target->freed, 1), ==, 1);
+      g_assert_cmpint (wait_for_count (&target->tally.freed, 1), ==, 1);
     }
 
   for (int i = 0; i < N_OWNERS; i++)
@@ -159,16 +208,14 @@ run_swarm (Swarm    *swarm,
   expected = (guint64) N_THREADS * swarm->n_triggers;
   for (guint i = 0; i < swarm->n_targets; i++)
     {
-      Target *target = &swarm->targets[i];
+      Tally *tally = &swarm->targets[i].tally;
 
-      g_assert_cmpint (target->wrong_thread, ==, 0);
-      g_assert_cmpint (target->freed, ==, 1);
-      g_assert_cmpint (target->freed_elsewhere, ==, 0);
+      tally_check_clean (tally);
       if (repeating)
         {
-          g_assert_cmpint (target->covered, ==, target->accepted);
-          g_assert_cmpint (target->calls, >=, 1);
-          g_assert_cmpint (target->calls, <=, target->accepted);
+          g_assert_cmpint (tally->covered, ==, tally->accepted);
+          g_assert_cmpint (tally->calls, >=, 1);
+          g_assert_cmpint (tally->calls, <=, tally->accepted);
         }
       else
         {
@@ -176,12 +223,12 @@ run_swarm (Swarm    *swarm,
            * before it started; a trigger made while it ran returned TRUE
            * but is dropped, because the callback returned G_SOURCE_REMOVE
            * (as a GSource that removes itself drops what came meanwhile). */
-          g_assert_cmpint (target->calls, ==, 1);
-          g_assert_cmpint (target->covered, >=, 1);
-          g_assert_cmpint (target->covered, <=, target->accepted);
+          g_assert_cmpint (tally->calls, ==, 1);
+          g_assert_cmpint (tally->covered, >=, 1);
+          g_assert_cmpint (tally->covered, <=, tally->accepted);
         }
-      accepted += target->accepted;
-      covered += target->covered;
+      accepted += tally->accepted;
+      covered += tally->covered;
     }
 
   if (repeating)
@@ -225,202 +272,221 @@ test_single_shot_swarm (void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* destroy and the last unref racing trigger and dispatch                   */
+/* Rounds of racers on one notifier at a time                               */
 /* ------------------------------------------------------------------------ */
 
-#define N_RACERS 6    /* triggering threads per round, plus one destroyer */
+/* The frame of the two scenes below: N_OWNERS owner threads, and n_racers
+ * triggering threads plus a closer (the one with index n_racers) that live
+ * through all the rounds. Each round the main thread makes a fresh notifier
+ * on the round's owner, with a fresh Tally as its data, and gives each racer
+ * a reference of its own; the racers and the closer play their parts of the
+ * round (the scene's play function) between the start and end barriers. */
+
+#define MAX_RACERS 6
+
+typedef struct _Scene Scene;
+
+/* Plays racer @index's part of the current round (the closer's if @index is
+ * the scene's n_racers). */
+typedef void (* ScenePlay) (Scene *scene,
+                            guint  index);
 
 typedef struct
 {
-  Owner *owner;
-  int    destroy_returned;   /* atomic */
-  int    late_calls;         /* atomic: callbacks that started after destroy returned */
-  int    wrong_thread;       /* atomic */
-  int    covered;            /* atomic */
-  int    calls;              /* atomic */
-  int    accepted;           /* atomic */
-  int    late_accepted;      /* atomic: TRUE from trigger after destroy returned */
-  int    freed;              /* atomic */
-  int    freed_elsewhere;    /* atomic */
-} RaceData;
+  Scene *scene;
+  guint  index;
+} Racer;
 
-typedef struct
+struct _Scene
 {
   Owner              owners[N_OWNERS];
   pthread_barrier_t  start, end;
-  RelayNotifier     *notifier;        /* this round's */
-  RelayNotifier     *racer_refs[N_RACERS];
-  RaceData          *data;            /* this round's */
+  guint              n_racers;                /* triggering threads, besides the closer */
+  ScenePlay          play;
+  GThread           *threads[MAX_RACERS + 1];
+  Racer              racers[MAX_RACERS + 1];
+  RelayNotifier     *notifier;                /* this round's: the creator's reference */
+  RelayNotifier     *racer_refs[MAX_RACERS];
+  Tally             *data;                    /* this round's */
   guint              round;
-  guint              n_rounds;
   int                quit;
-} Race;
-
-static gboolean
-race_callback (RelayNotifier *notifier,
-               guint          n_triggers,
-               gpointer       user_data)
-{
-  RaceData *data = user_data;
-
-  if (g_atomic_int_get (&data->destroy_returned))
-    g_atomic_int_inc (&data->late_calls);
-  if (g_thread_self () != data->owner->thread)
-    g_atomic_int_inc (&data->wrong_thread);
-  g_atomic_int_add (&data->covered, (int) n_triggers);
-  g_atomic_int_inc (&data->calls);
-
-  return notifier_keep (notifier);
-}
-
-static void
-race_free (gpointer user_data)
-{
-  RaceData *data = user_data;
-
-  if (g_thread_self () != data->owner->thread)
-    g_atomic_int_inc (&data->freed_elsewhere);
-  g_atomic_int_inc (&data->freed);
-}
-
-typedef struct
-{
-  Race *race;
-  guint index;
-} Racer;
+};
 
 static gpointer
 racer_thread (gpointer user_data)
 {
   Racer *racer = user_data;
-  Race *race = racer->race;
+  Scene *scene = racer->scene;
 
   for (;;)
     {
-      RaceData *data;
-      gboolean unref_mode;
-
-      pthread_barrier_wait (&race->start);
-      if (g_atomic_int_get (&race->quit))
+      pthread_barrier_wait (&scene->start);
+      if (g_atomic_int_get (&scene->quit))
         return NULL;
 
-      data = race->data;
-      unref_mode = race->round % 3 == 2;
+      scene->play (scene, racer->index);
 
-      if (racer->index == N_RACERS)
+      pthread_barrier_wait (&scene->end);
+    }
+}
+
+/* Starts the owners, and the racers and the closer, which wait for the first
+ * round. */
+static void
+scene_start (Scene       *scene,
+             guint        n_racers,
+             ScenePlay    play,
+             const char  *thread_name)
+{
+  g_assert_cmpuint (n_racers, <=, MAX_RACERS);
+  scene->n_racers = n_racers;
+  scene->play = play;
+
+  for (int i = 0; i < N_OWNERS; i++)
+    owner_start (&scene->owners[i], i, NULL, NULL, NULL);
+
+  pthread_barrier_init (&scene->start, NULL, n_racers + 2);
+  pthread_barrier_init (&scene->end, NULL, n_racers + 2);
+  for (guint i = 0; i <= n_racers; i++)
+    {
+      scene->racers[i].scene = scene;
+      scene->racers[i].index = i;
+      scene->threads[i] = g_thread_new (thread_name, racer_thread, &scene->racers[i]);
+    }
+}
+
+/* Sets up round @round: a fresh notifier on owner @round % N_OWNERS, with
+ * @data as its user data, repeating or single-shot, and a reference for
+ * each racer. */
+static void
+scene_prepare_round (Scene    *scene,
+                     guint     round,
+                     Tally    *data,
+                     gboolean  repeating)
+{
+  data->owner = &scene->owners[round % N_OWNERS];
+  scene->round = round;
+  scene->data = data;
+  scene->notifier = relay_notifier_new_for_context (data->owner->context,
+                                                    tally_callback, data, tally_free);
+  notifier_set_keep (scene->notifier, repeating);
+  for (guint i = 0; i < scene->n_racers; i++)
+    scene->racer_refs[i] = g_object_ref (scene->notifier);
+}
+
+/* Lets the racers and the closer play the round, and waits until all have. */
+static void
+scene_play_round (Scene *scene)
+{
+  pthread_barrier_wait (&scene->start);
+  pthread_barrier_wait (&scene->end);
+}
+
+/* Stops the racers; waits until the data of every one of the @n_rounds
+ * rounds in @all has been released, then joins the owners. */
+static void
+scene_stop (Scene *scene,
+            Tally *all,
+            guint  n_rounds)
+{
+  g_atomic_int_set (&scene->quit, TRUE);
+  pthread_barrier_wait (&scene->start);
+  for (guint i = 0; i <= scene->n_racers; i++)
+    g_thread_join (scene->threads[i]);
+
+  /* Every round's data is released on its owner thread, exactly once. */
+  for (guint r = 0; r < n_rounds; r++)
+    g_assert_cmpint (wait_for_count (&all[r].freed, 1), ==, 1);
+
+  for (int i = 0; i < N_OWNERS; i++)
+    owner_join (&scene->owners[i]);
+
+  pthread_barrier_destroy (&scene->start);
+  pthread_barrier_destroy (&scene->end);
+}
+
+/* ------------------------------------------------------------------------ */
+/* destroy and the last unref racing trigger and dispatch                   */
+/* ------------------------------------------------------------------------ */
+
+/* Each round, on a notifier that is repeating in even rounds and single-shot
+ * in odd ones: N_RACERS threads trigger it up to 300 times each, while the
+ * closer destroys it, or in every third round drops the creator's reference
+ * so that the last racer's unref destroys it. */
+
+#define N_RACERS 6    /* triggering threads per round, plus one destroyer */
+
+static void
+race_play (Scene *scene,
+           guint  index)
+{
+  Tally *data = scene->data;
+  gboolean unref_mode = scene->round % 3 == 2;
+
+  if (index == N_RACERS)
+    {
+      /* The destroyer: a little later than the triggers, varying. */
+      for (volatile guint spin = 0; spin < (scene->round * 37) % 2000; spin++)
+        ;
+      if (unref_mode)
         {
-          /* The destroyer: a little later than the triggers, varying. */
-          for (volatile guint spin = 0; spin < (race->round * 37) % 2000; spin++)
-            ;
-          if (unref_mode)
-            {
-              /* Drop the creator's reference while the racers hold theirs: the
-               * last racer's unref destroys it, from a non-owner thread. */
-              g_clear_object (&race->notifier);
-            }
-          else
-            {
-              relay_notifier_destroy (race->notifier);
-              g_atomic_int_set (&data->destroy_returned, TRUE);
-            }
+          /* Drop the creator's reference while the racers hold theirs: the
+           * last racer's unref destroys it, from a non-owner thread. */
+          g_clear_object (&scene->notifier);
         }
       else
         {
-          RelayNotifier *notifier = race->racer_refs[racer->index];
-
-          for (guint i = 0; i < 300; i++)
-            {
-              gboolean destroyed_before = g_atomic_int_get (&data->destroy_returned);
-
-              if (relay_notifier_trigger (notifier))
-                {
-                  g_atomic_int_inc (&data->accepted);
-                  if (destroyed_before)
-                    g_atomic_int_inc (&data->late_accepted);
-                }
-              else if (!unref_mode)
-                {
-                  /* FALSE is final for a destroyed or fired single-shot notifier. */
-                  g_assert_false (relay_notifier_trigger (notifier));
-                  break;
-                }
-            }
-          g_clear_object (&race->racer_refs[racer->index]);
+          relay_notifier_destroy (scene->notifier);
+          g_atomic_int_set (&data->destroy_returned, TRUE);
         }
+    }
+  else
+    {
+      RelayNotifier *notifier = scene->racer_refs[index];
 
-      pthread_barrier_wait (&race->end);
+      for (guint i = 0; i < 300; i++)
+        {
+          if (!tally_trigger (data, notifier) && !unref_mode)
+            {
+              /* FALSE is final for a destroyed or fired single-shot notifier. */
+              g_assert_false (relay_notifier_trigger (notifier));
+              break;
+            }
+        }
+      g_clear_object (&scene->racer_refs[index]);
     }
 }
 
 static void
 test_destroy_races_trigger (void)
 {
-  Race race = { 0 };
-  GThread *threads[N_RACERS + 1];
-  Racer racers[N_RACERS + 1];
-  RaceData *all;
+  Scene scene = { 0 };
+  guint n_rounds = stress_count (50000, 60);
+  Tally *all = g_new0 (Tally, n_rounds);
   guint64 accepted = 0, covered = 0;
 
-  race.n_rounds = stress_count (50000, 60);
-  all = g_new0 (RaceData, race.n_rounds);
+  scene_start (&scene, N_RACERS, race_play, "racer");
 
-  for (int i = 0; i < N_OWNERS; i++)
-    owner_start (&race.owners[i], i, NULL, NULL, NULL);
-
-  pthread_barrier_init (&race.start, NULL, N_RACERS + 2);
-  pthread_barrier_init (&race.end, NULL, N_RACERS + 2);
-  for (guint i = 0; i <= N_RACERS; i++)
+  for (guint r = 0; r < n_rounds; r++)
     {
-      racers[i].race = &race;
-      racers[i].index = i;
-      threads[i] = g_thread_new ("racer", racer_thread, &racers[i]);
-    }
+      scene_prepare_round (&scene, r, &all[r], r % 2 == 0);
+      scene_play_round (&scene);
 
-  for (guint r = 0; r < race.n_rounds; r++)
-    {
-      RaceData *data = &all[r];
-
-      data->owner = &race.owners[r % N_OWNERS];
-      race.round = r;
-      race.data = data;
-      race.notifier = relay_notifier_new_for_context (data->owner->context,
-                                                      race_callback, data, race_free);
-      notifier_set_keep (race.notifier, r % 2 == 0);
-      for (guint i = 0; i < N_RACERS; i++)
-        race.racer_refs[i] = g_object_ref (race.notifier);
-
-      pthread_barrier_wait (&race.start);
-      pthread_barrier_wait (&race.end);
-
-      if (race.notifier != NULL)
+      if (scene.notifier != NULL)
         {
           /* Destroy returned: every later trigger is refused. */
-          g_assert_false (relay_notifier_trigger (race.notifier));
-          g_clear_object (&race.notifier);
+          g_assert_false (relay_notifier_trigger (scene.notifier));
+          g_clear_object (&scene.notifier);
         }
     }
 
-  g_atomic_int_set (&race.quit, TRUE);
-  pthread_barrier_wait (&race.start);
-  for (guint i = 0; i <= N_RACERS; i++)
-    g_thread_join (threads[i]);
+  scene_stop (&scene, all, n_rounds);
 
-  /* Every round's data is released on its owner thread, exactly once. */
-  for (guint r = 0; r < race.n_rounds; r++)
-    g_assert_cmpint (wait_for_count (&all[r].freed, 1), ==, 1);
-
-  for (int i = 0; i < N_OWNERS; i++)
-    owner_join (&race.owners[i]);
-
-  for (guint r = 0; r < race.n_rounds; r++)
+  for (guint r = 0; r < n_rounds; r++)
     {
-      RaceData *data = &all[r];
+      Tally *data = &all[r];
 
-      g_assert_cmpint (data->freed, ==, 1);
-      g_assert_cmpint (data->freed_elsewhere, ==, 0);
-      g_assert_cmpint (data->late_calls, ==, 0);
-      g_assert_cmpint (data->late_accepted, ==, 0);
-      g_assert_cmpint (data->wrong_thread, ==, 0);
+      tally_check_clean (data);
       g_assert_cmpint (data->covered, <=, data->accepted);
       if (r % 2 == 1)
         g_assert_cmpint (data->calls, <=, 1);   /* single-shot */
@@ -431,12 +497,11 @@ test_destroy_races_trigger (void)
   g_test_message ("%u rounds x (%d triggering threads + 1 destroying/unreffing): "
                   "%" G_GUINT64_FORMAT " triggers accepted, %" G_GUINT64_FORMAT " delivered "
                   "before destroy",
-                  race.n_rounds, N_RACERS, accepted, covered);
+                  n_rounds, N_RACERS, accepted, covered);
 
-  pthread_barrier_destroy (&race.start);
-  pthread_barrier_destroy (&race.end);
   g_free (all);
 }
+
 
 /* ------------------------------------------------------------------------ */
 /* Quiet and active: the ready-time path and the arm coming and going       */
@@ -466,18 +531,6 @@ typedef enum
   N_QUIET_MODES
 } QuietMode;
 
-typedef struct
-{
-  Owner              owners[N_OWNERS];
-  pthread_barrier_t  start, end;
-  RelayNotifier     *notifier;                    /* the creator's reference */
-  RelayNotifier     *racer_refs[N_QUIET_RACERS];
-  RaceData          *data;                        /* this round's */
-  QuietMode          mode;
-  guint              round;
-  int                quit;
-} Quiet;
-
 /* A pause that varies with @seed: none, a spin, or a sleep of up to ~1 ms
  * (long enough for a spinning owner to retire the arm). */
 static void
@@ -498,73 +551,47 @@ quiet_pause (guint seed)
     }
 }
 
-typedef struct
+static void
+quiet_play (Scene *scene,
+            guint  index)
 {
-  Quiet *quiet;
-  guint  index;
-} QuietRacer;
+  Tally *data = scene->data;
+  QuietMode mode = scene->round % N_QUIET_MODES;
 
-static gpointer
-quiet_racer_thread (gpointer user_data)
-{
-  QuietRacer *racer = user_data;
-  Quiet *quiet = racer->quiet;
-
-  for (;;)
+  if (index == N_QUIET_RACERS)
     {
-      RaceData *data;
-
-      pthread_barrier_wait (&quiet->start);
-      if (g_atomic_int_get (&quiet->quit))
-        return NULL;
-
-      data = quiet->data;
-
-      if (racer->index == N_QUIET_RACERS)
+      /* The closer: destroys or drops the creator's reference, before,
+       * among or after the bursts. */
+      quiet_pause (scene->round * 7 + 3);
+      quiet_pause (scene->round * 13 + 5);
+      if (mode == QUIET_DESTROY)
         {
-          /* The closer: destroys or drops the creator's reference, before,
-           * among or after the bursts. */
-          quiet_pause (quiet->round * 7 + 3);
-          quiet_pause (quiet->round * 13 + 5);
-          if (quiet->mode == QUIET_DESTROY)
-            {
-              relay_notifier_destroy (quiet->notifier);
-              g_atomic_int_set (&data->destroy_returned, TRUE);
-            }
-          else if (quiet->mode == QUIET_UNREF)
-            g_clear_object (&quiet->notifier);
+          relay_notifier_destroy (scene->notifier);
+          g_atomic_int_set (&data->destroy_returned, TRUE);
         }
-      else
+      else if (mode == QUIET_UNREF)
+        g_clear_object (&scene->notifier);
+    }
+  else
+    {
+      RelayNotifier *notifier = scene->racer_refs[index];
+      gboolean refused = FALSE;
+
+      for (guint b = 0; b < N_BURSTS && !refused; b++)
         {
-          RelayNotifier *notifier = quiet->racer_refs[racer->index];
-          gboolean refused = FALSE;
-
-          for (guint b = 0; b < N_BURSTS && !refused; b++)
+          quiet_pause (scene->round * 31 + index * 101 + b * 17);
+          for (guint i = 0; i <= (scene->round + index + b) % 3; i++)
             {
-              quiet_pause (quiet->round * 31 + racer->index * 101 + b * 17);
-              for (guint i = 0; i <= (quiet->round + racer->index + b) % 3; i++)
+              if (!tally_trigger (data, notifier))
                 {
-                  gboolean destroyed_before = g_atomic_int_get (&data->destroy_returned);
-
-                  if (relay_notifier_trigger (notifier))
-                    {
-                      g_atomic_int_inc (&data->accepted);
-                      if (destroyed_before)
-                        g_atomic_int_inc (&data->late_accepted);
-                    }
-                  else
-                    {
-                      /* Only a destroy refuses a repeating notifier's trigger. */
-                      g_assert_cmpint (quiet->mode, ==, QUIET_DESTROY);
-                      refused = TRUE;
-                      break;
-                    }
+                  /* Only a destroy refuses a repeating notifier's trigger. */
+                  g_assert_cmpint (mode, ==, QUIET_DESTROY);
+                  refused = TRUE;
+                  break;
                 }
             }
-          g_clear_object (&quiet->racer_refs[racer->index]);
         }
-
-      pthread_barrier_wait (&quiet->end);
+      g_clear_object (&scene->racer_refs[index]);
     }
 }
 
@@ -602,46 +629,25 @@ wait_quiet (guint64 activations,
 static void
 test_quiet_and_active (void)
 {
-  Quiet quiet = { 0 };
-  GThread *threads[N_QUIET_RACERS + 1];
-  QuietRacer racers[N_QUIET_RACERS + 1];
-  RaceData *all;
+  Scene scene = { 0 };
   guint n_rounds = stress_count (3000, 30);
+  Tally *all = g_new0 (Tally, n_rounds);
   guint64 activations = _relay_notifier_get_n_activations ();
   guint64 retirements = _relay_notifier_get_n_retirements ();
   guint64 accepted = 0, covered = 0;
   guint n_delivering = 0;
 
-  all = g_new0 (RaceData, n_rounds);
-
-  for (int i = 0; i < N_OWNERS; i++)
-    owner_start (&quiet.owners[i], i, NULL, NULL, NULL);
-
-  pthread_barrier_init (&quiet.start, NULL, N_QUIET_RACERS + 2);
-  pthread_barrier_init (&quiet.end, NULL, N_QUIET_RACERS + 2);
-  for (guint i = 0; i <= N_QUIET_RACERS; i++)
-    {
-      racers[i].quiet = &quiet;
-      racers[i].index = i;
-      threads[i] = g_thread_new ("quiet-racer", quiet_racer_thread, &racers[i]);
-    }
+  scene_start (&scene, N_QUIET_RACERS, quiet_play, "quiet-racer");
 
   for (guint r = 0; r < n_rounds; r++)
     {
-      RaceData *data = &all[r];
+      Tally *data = &all[r];
+      QuietMode mode = r % N_QUIET_MODES;
       GSource *spinner = NULL;
       guint64 round_activations = _relay_notifier_get_n_activations ();
       guint64 round_retirements = _relay_notifier_get_n_retirements ();
 
-      data->owner = &quiet.owners[r % N_OWNERS];
-      quiet.round = r;
-      quiet.mode = r % N_QUIET_MODES;
-      quiet.data = data;
-      quiet.notifier = relay_notifier_new_for_context (data->owner->context,
-                                                       race_callback, data, race_free);
-      notifier_set_keep (quiet.notifier, TRUE);
-      for (guint i = 0; i < N_QUIET_RACERS; i++)
-        quiet.racer_refs[i] = g_object_ref (quiet.notifier);
+      scene_prepare_round (&scene, r, data, TRUE);
 
       if ((r / N_QUIET_MODES) % 2 == 1)
         {
@@ -651,15 +657,14 @@ test_quiet_and_active (void)
           g_source_attach (spinner, data->owner->context);
         }
 
-      pthread_barrier_wait (&quiet.start);
-      pthread_barrier_wait (&quiet.end);
+      scene_play_round (&scene);
 
-      if (spinner != NULL && quiet.mode == QUIET_TRIGGER)
+      if (spinner != NULL && mode == QUIET_TRIGGER)
         {
           /* The arm retires; then a trigger from this thread finds the
            * notifier quiet and must still be delivered. */
           wait_quiet (round_activations, round_retirements);
-          g_assert_true (relay_notifier_trigger (quiet.notifier));
+          g_assert_true (relay_notifier_trigger (scene.notifier));
           g_atomic_int_inc (&data->accepted);
         }
       if (spinner != NULL)
@@ -669,45 +674,35 @@ test_quiet_and_active (void)
         }
 
       /* The owner now sleeps in poll unless a trigger wakes it. */
-      switch (quiet.mode)
+      switch (mode)
         {
         case QUIET_TRIGGER:
           g_assert_cmpint (wait_for_count (&data->covered, data->accepted), ==, data->accepted);
-          relay_notifier_destroy (quiet.notifier);
-          g_clear_object (&quiet.notifier);
+          relay_notifier_destroy (scene.notifier);
+          g_clear_object (&scene.notifier);
           break;
         case QUIET_UNREF:
           /* The last reference went, perhaps before some triggers were
            * delivered: none is lost. */
           g_assert_cmpint (wait_for_count (&data->covered, data->accepted), ==, data->accepted);
-          g_clear_object (&quiet.notifier);   /* NULL unless the closer had not run */
+          g_clear_object (&scene.notifier);   /* NULL unless the closer had not run */
           break;
         case QUIET_DESTROY:
         default:
-          g_assert_false (relay_notifier_trigger (quiet.notifier));
-          g_clear_object (&quiet.notifier);
+          g_assert_false (relay_notifier_trigger (scene.notifier));
+          g_clear_object (&scene.notifier);
           break;
         }
       g_assert_cmpint (wait_for_count (&data->freed, 1), ==, 1);
     }
 
-  g_atomic_int_set (&quiet.quit, TRUE);
-  pthread_barrier_wait (&quiet.start);
-  for (guint i = 0; i <= N_QUIET_RACERS; i++)
-    g_thread_join (threads[i]);
-
-  for (int i = 0; i < N_OWNERS; i++)
-    owner_join (&quiet.owners[i]);
+  scene_stop (&scene, all, n_rounds);
 
   for (guint r = 0; r < n_rounds; r++)
     {
-      RaceData *data = &all[r];
+      Tally *data = &all[r];
 
-      g_assert_cmpint (data->freed, ==, 1);
-      g_assert_cmpint (data->freed_elsewhere, ==, 0);
-      g_assert_cmpint (data->late_calls, ==, 0);
-      g_assert_cmpint (data->late_accepted, ==, 0);
-      g_assert_cmpint (data->wrong_thread, ==, 0);
+      tally_check_clean (data);
       if (r % N_QUIET_MODES == QUIET_DESTROY)
         g_assert_cmpint (data->covered, <=, data->accepted);
       else
@@ -717,6 +712,7 @@ test_quiet_and_active (void)
       accepted += data->accepted;
       covered += data->covered;
     }
+
 
   /* Both paths ran: every notifier that delivered went active at least once,
    * and the spinning rounds made them quiet again. */
@@ -731,8 +727,6 @@ test_quiet_and_active (void)
                   _relay_notifier_get_n_activations () - activations,
                   _relay_notifier_get_n_retirements () - retirements);
 
-  pthread_barrier_destroy (&quiet.start);
-  pthread_barrier_destroy (&quiet.end);
   g_free (all);
 }
 
