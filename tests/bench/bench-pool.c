@@ -322,7 +322,8 @@ bench_jobs (void)
   plain_s = bench_format_stats (&plain.baseline, "ns");
   plain_ratio = bench_format_ratio (&plain, BENCH_AT_LEAST);
   bench_note ("pool-jobs: the same Relay jobs on a GThreadPool of %u threads, both with "
-              "%u in flight: %s per job against RelayPool's %s (RelayPool %s faster)",
+              "%u in flight: %s per job against RelayPool's %s (GThreadPool / RelayPool: %s; "
+              "above 1, RelayPool is faster)",
               relay_pool_get_max_threads (relay_pool_get_default ()), bench.relay_window,
               plain_s, relay_s, plain_ratio);
 }
