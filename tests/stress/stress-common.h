@@ -20,6 +20,64 @@
 
 #include "../test-watchdog.h"
 
+#if defined(__SANITIZE_THREAD__)
+# define STRESS_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define STRESS_TSAN 1
+# endif
+#endif
+
+#ifdef STRESS_TSAN
+void __tsan_acquire (void *addr);
+void __tsan_release (void *addr);
+#endif
+
+/* --- running a function on an owner's context ------------------------------ */
+
+typedef struct
+{
+  GSourceFunc func;
+  gpointer    data;
+} StressInvoke;
+
+static inline gboolean
+stress_invoke_dispatch (gpointer user_data)
+{
+  StressInvoke *invoke = user_data;
+
+#ifdef STRESS_TSAN
+  __tsan_acquire (invoke);
+#endif
+  return invoke->func (invoke->data);
+}
+
+/* g_main_context_invoke() from a thread that does not own @context, told
+ * to ThreadSanitizer: GLib hands the idle source it allocates here to the
+ * owner, which frees it, under the context's futex lock, which TSan cannot
+ * see (it reported the free as a race with the allocation). The source is
+ * made here and published with a release on its callback data; the owner
+ * acquires it before calling @func, and GLib frees both after that. */
+static inline void
+stress_invoke (GMainContext *context,
+               GSourceFunc   func,
+               gpointer      data)
+{
+  GSource *source = g_idle_source_new ();
+  StressInvoke *invoke = g_new (StressInvoke, 1);
+
+  invoke->func = func;
+  invoke->data = data;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "stress_invoke");
+  g_source_set_callback (source, stress_invoke_dispatch, invoke, g_free);
+#ifdef STRESS_TSAN
+  __tsan_release (invoke);
+#endif
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 static inline double
 stress_scale (void)
 {

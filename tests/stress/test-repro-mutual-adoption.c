@@ -72,7 +72,7 @@ sync_owners (Owner *owners)
   int before = g_atomic_int_get (&synced);
 
   for (int i = 0; i < 2; i++)
-    g_main_context_invoke (owners[i].context, mark_synced, NULL);
+    stress_invoke (owners[i].context, mark_synced, NULL);
   while (g_atomic_int_get (&synced) < before + 2)
     g_thread_yield ();
 }

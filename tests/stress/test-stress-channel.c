@@ -404,9 +404,9 @@ run_round (guint    n_per_source,
 
   /* Receivers first on each context, then the senders, then the pushers. */
   for (int r = 0; r < N_RECEIVERS; r++)
-    g_main_context_invoke (scene->receivers[r].owner->context, start_receiver, &scene->receivers[r]);
+    stress_invoke (scene->receivers[r].owner->context, start_receiver, &scene->receivers[r]);
   for (int s = N_PUSHERS; s < N_SOURCES; s++)
-    g_main_context_invoke (scene->sources[s].owner->context, start_sender, &scene->sources[s]);
+    stress_invoke (scene->sources[s].owner->context, start_sender, &scene->sources[s]);
   for (int s = 0; s < N_PUSHERS; s++)
     pushers[s] = g_thread_new ("pusher", pusher_thread, &scene->sources[s]);
   if (cancel)
@@ -611,7 +611,7 @@ test_stream_jobs_cancelled (void)
           runs[i].cancellable = g_cancellable_new ();
           runs[i].owner = &owners[i % 2];
           runs[i].n = 1 + g_random_int_range (0, 2000);
-          g_main_context_invoke (runs[i].owner->context, start_stream, &runs[i]);
+          stress_invoke (runs[i].owner->context, start_stream, &runs[i]);
         }
       for (int i = 0; i < N_STREAMS; i++)
         if (g_random_boolean ())
@@ -796,7 +796,7 @@ test_list_store_producers (void)
       GThread *threads[N_APPENDERS];
 
       scene.store = relay_list_store_new_for_context (owner.context, G_TYPE_OBJECT);
-      g_main_context_invoke (owner.context, start_drain, &scene);
+      stress_invoke (owner.context, start_drain, &scene);
       for (int p = 0; p < N_APPENDERS; p++)
         {
           appenders[p] = (Appender) { &scene, p };
