@@ -20,18 +20,7 @@
 
 #include "../test-watchdog.h"
 
-#if defined(__SANITIZE_THREAD__)
-# define STRESS_TSAN 1
-#elif defined(__has_feature)
-# if __has_feature(thread_sanitizer)
-#  define STRESS_TSAN 1
-# endif
-#endif
-
-#ifdef STRESS_TSAN
-void __tsan_acquire (void *addr);
-void __tsan_release (void *addr);
-#endif
+#include "../../src/relay-sync-private.h"   /* relay_tsan_acquire/release */
 
 /* --- running a function on an owner's context ------------------------------ */
 
@@ -46,9 +35,7 @@ stress_invoke_dispatch (gpointer user_data)
 {
   StressInvoke *invoke = user_data;
 
-#ifdef STRESS_TSAN
-  __tsan_acquire (invoke);
-#endif
+  relay_tsan_acquire (invoke);
   return invoke->func (invoke->data);
 }
 
@@ -71,9 +58,7 @@ stress_invoke (GMainContext *context,
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_static_name (source, "stress_invoke");
   g_source_set_callback (source, stress_invoke_dispatch, invoke, g_free);
-#ifdef STRESS_TSAN
-  __tsan_release (invoke);
-#endif
+  relay_tsan_release (invoke);
   g_source_attach (source, context);
   g_source_unref (source);
 }

@@ -46,6 +46,18 @@ append_item (RelayListStore *store,
   relay_list_store_append (store, item);
 }
 
+/* Appends items of values 0 to @n - 1 with one append_many() call. */
+static void
+append_items (RelayListStore *store,
+              int             n)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (items, test_item_new (0, i));
+  relay_list_store_append_many (store, items->pdata, items->len);
+}
+
 static gboolean
 push_item (RelayChannel *channel,
            int           value)
@@ -187,16 +199,13 @@ static void
 test_budget (void)
 {
   g_autoptr(RelayListStore) store = relay_list_store_new (TEST_TYPE_ITEM);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   Changes changes;
   guint iterations = 0;
 
   relay_list_store_set_budget (store, 0);
   g_assert_cmpuint (relay_list_store_get_budget (store), ==, 0);
   changes_watch (&changes, store);
-  for (int i = 0; i < 1000; i++)
-    g_ptr_array_add (items, test_item_new (0, i));
-  relay_list_store_append_many (store, items->pdata, items->len);
+  append_items (store, 1000);
 
   while (g_list_model_get_n_items (G_LIST_MODEL (store)) < 1000)
     {
@@ -266,15 +275,11 @@ static void
 test_many (void)
 {
   g_autoptr(RelayListStore) store = relay_list_store_new (TEST_TYPE_ITEM);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   Changes changes;
-  guint n_items = 0;
 
   relay_list_store_set_budget (store, G_MAXUINT);
   changes_watch (&changes, store);
-  for (int i = 0; i < MANY; i++)
-    g_ptr_array_add (items, test_item_new (0, i));
-  relay_list_store_append_many (store, items->pdata, items->len);
+  append_items (store, MANY);
   wait_applied (store, MANY);
   g_assert_cmpuint (changes.n_signals, ==, 1);
   check_values (store, MANY, 0);
@@ -290,7 +295,7 @@ test_many (void)
   relay_list_store_remove_all (store);
   for (int i = 0; i < 4097; i++)
     append_item (store, 5 + i);
-  while ((n_items = g_list_model_get_n_items (G_LIST_MODEL (store))) != 4097 ||
+  while (g_list_model_get_n_items (G_LIST_MODEL (store)) != 4097 ||
          relay_list_store_get_n_pending (store) > 0)
     g_main_context_iteration (NULL, TRUE);
   check_values (store, 4097, 5);
