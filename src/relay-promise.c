@@ -485,10 +485,10 @@ settled_task_func (RelayTask *task,
   if (dispatch && has_progress)
     _relay_promise_flush_progress (self);
 
-  if (dispatch && first_run &&
-      g_signal_has_handler_pending (self, notify_signal_id,
-                                    g_param_spec_get_name_quark (properties[PROP_STATE]),
-                                    FALSE))
+  /* Without a notify handler on the promise this is one atomic read of
+   * GObject's flags; g_signal_has_handler_pending() would take GLib's global
+   * signal lock for every promise. */
+  if (dispatch && first_run)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 
   run_reactions (list, self, dispatch);
@@ -515,6 +515,19 @@ queue_settled_task (RelayPromise *self)
 /* ------------------------------------------------------------------------ */
 /* Settling                                                                 */
 /* ------------------------------------------------------------------------ */
+
+/* Whether a `notify` handler would hear of the state: one connected to
+ * "notify::state", or to "notify" with no detail. GLib 2.74's
+ * g_signal_has_handler_pending() matches only handlers connected with
+ * exactly the detail asked for, so both are asked. */
+static gboolean
+has_state_listener (RelayPromise *self)
+{
+  return g_signal_has_handler_pending (self, notify_signal_id,
+                                       g_param_spec_get_name_quark (properties[PROP_STATE]),
+                                       FALSE) ||
+         g_signal_has_handler_pending (self, notify_signal_id, 0, FALSE);
+}
 
 /* Settles with @values / @error (transfer full). Any thread. */
 gboolean
@@ -590,9 +603,7 @@ _relay_promise_settle (RelayPromise      *self,
   post = self->reactions != NULL ||
          (state == RELAY_PROMISE_STATE_REJECTED && is_reportable (error)) ||
          (self->extra != NULL && g_atomic_int_get (&self->extra->progress_scheduled)) ||
-         g_signal_has_handler_pending (self, notify_signal_id,
-                                       g_param_spec_get_name_quark (properties[PROP_STATE]),
-                                       FALSE);
+         has_state_listener (self);
   if (post)
     _relay_promise_set_flag (self, FLAG_TASK_QUEUED);
 

@@ -631,6 +631,86 @@ test_priority_notify (void)
   relay_promise_cancel (promise);
 }
 
+/* notify::state: emitted once per promise, on its context's thread, before
+ * its handlers run, also when it has no handler; a handler connected to
+ * another property's notify never hears of the state; plain "notify" does. */
+typedef struct
+{
+  GThread *thread;
+  GString *log;
+  int      state_seen;    /* atomic */
+} StateLog;
+
+static void
+log_notify (GObject    *object,
+            GParamSpec *pspec,
+            gpointer    user_data)
+{
+  StateLog *log = user_data;
+
+  g_assert_true (g_thread_self () == log->thread);
+  g_string_append_printf (log->log, "notify:%s(%d) ", pspec->name,
+                          relay_promise_get_state (RELAY_PROMISE (object)));
+  if (g_str_equal (pspec->name, "state"))
+    g_atomic_int_set (&log->state_seen, TRUE);
+}
+
+static RelayPromise *
+log_handler (RelayPromise *promise,
+             gpointer      user_data)
+{
+  StateLog *log = user_data;
+
+  g_string_append (log->log, "handler ");
+  return NULL;
+}
+
+static gpointer
+resolve_thread (gpointer data)
+{
+  relay_promise_resolve_int64 (data, 1);
+  return NULL;
+}
+
+static void
+test_notify_state (void)
+{
+  StateLog log = { g_thread_self (), g_string_new (NULL), FALSE };
+  g_autoptr(RelayPromise) watched = relay_promise_new ();
+  g_autoptr(RelayPromise) bare = relay_promise_new ();
+  g_autoptr(RelayPromise) other = relay_promise_new ();
+  g_autoptr(RelayPromise) derived = NULL;
+
+  /* Settled on another thread, with a handler: notify first, once. */
+  g_signal_connect (watched, "notify::state", G_CALLBACK (log_notify), &log);
+  derived = relay_promise_then (watched, log_handler, &log, NULL);
+  g_thread_join (g_thread_new ("resolve", resolve_thread, watched));
+  wait_settled (derived);
+  drain (NULL);
+  g_assert_cmpstr (log.log->str, ==, "notify:state(1) handler ");
+
+  /* No handler at all: still notified, on this thread. */
+  g_string_truncate (log.log, 0);
+  g_signal_connect (bare, "notify", G_CALLBACK (log_notify), &log);
+  g_thread_join (g_thread_new ("resolve", resolve_thread, bare));
+  log.state_seen = FALSE;
+  iterate_until_set (&log.state_seen, "notify::state never came");
+  drain (NULL);
+  g_assert_cmpstr (log.log->str, ==, "notify:state(1) ");
+
+  /* Only a progress watcher: it is not told about the state. */
+  g_string_truncate (log.log, 0);
+  g_clear_object (&derived);
+  g_signal_connect (other, "notify::progress", G_CALLBACK (log_notify), &log);
+  derived = relay_promise_then (other, log_handler, &log, NULL);
+  relay_promise_resolve_int64 (other, 1);
+  wait_settled (derived);
+  drain (NULL);
+  g_assert_cmpstr (log.log->str, ==, "handler ");
+
+  g_string_free (log.log, TRUE);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Threads and contexts                                                     */
 /* ------------------------------------------------------------------------ */
@@ -1740,6 +1820,7 @@ main (int   argc,
   g_test_add_func ("/promise/values", test_values);
   g_test_add_func ("/promise/values/many", test_many_values);
   g_test_add_func ("/promise/priority/notify", test_priority_notify);
+  g_test_add_func ("/promise/notify-state", test_notify_state);
   g_test_add_func ("/promise/threads/settle-race", test_settle_race);
   g_test_add_func ("/promise/threads/second-context", test_second_context);
   g_test_add_func ("/promise/threads/context-finalized", test_context_finalized);
