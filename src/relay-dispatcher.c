@@ -457,6 +457,9 @@ relay_dispatcher_acquire (GMainContext *context)
 /* Each thread's last thread-default dispatcher (a plain reference, not a
  * user: it does not keep the context alive). */
 static GPrivate thread_default_cache = G_PRIVATE_INIT ((GDestroyNotify) dispatcher_unref);
+/* The same pointer, read without a call: the GPrivate is only there to
+ * release it when the thread exits. */
+static _Thread_local RelayDispatcher *thread_default_cached;
 
 /*
  * relay_dispatcher_acquire_thread_default:
@@ -471,7 +474,7 @@ RelayDispatcher *
 relay_dispatcher_acquire_thread_default (void)
 {
   GMainContext *context = g_main_context_get_thread_default ();
-  RelayDispatcher *cached = g_private_get (&thread_default_cache);
+  RelayDispatcher *cached = thread_default_cached;
   RelayDispatcher *self;
 
   if (context == NULL)
@@ -484,7 +487,8 @@ relay_dispatcher_acquire_thread_default (void)
     return add_user (cached);
 
   self = relay_dispatcher_acquire (context);
-  g_private_replace (&thread_default_cache, dispatcher_ref (self));
+  thread_default_cached = dispatcher_ref (self);
+  g_private_replace (&thread_default_cache, thread_default_cached);
 
   return self;
 }

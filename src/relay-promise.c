@@ -516,17 +516,17 @@ queue_settled_task (RelayPromise *self)
 /* Settling                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Whether a `notify` handler would hear of the state: one connected to
- * "notify::state", or to "notify" with no detail. GLib 2.74's
- * g_signal_has_handler_pending() matches only handlers connected with
- * exactly the detail asked for, so both are asked. */
+/* Whether a `notify` handler may hear of the state: any handler of
+ * "notify", whatever its detail (the settled task's g_object_notify_by_pspec()
+ * reaches only those that match). Not g_signal_has_handler_pending(): in
+ * GLib 2.74, given a detail, it matches only handlers connected with exactly
+ * that detail, and misses a plain "notify" handler. One lookup under GLib's
+ * signal lock; asked only of a promise that has no reactions. */
 static gboolean
 has_state_listener (RelayPromise *self)
 {
-  return g_signal_has_handler_pending (self, notify_signal_id,
-                                       g_param_spec_get_name_quark (properties[PROP_STATE]),
-                                       FALSE) ||
-         g_signal_has_handler_pending (self, notify_signal_id, 0, FALSE);
+  return g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id,
+                                0, NULL, NULL, NULL) != 0;
 }
 
 /* Settles with @values / @error (transfer full). Any thread. */
@@ -704,19 +704,19 @@ _relay_promise_cancel_requested (RelayPromise *self)
 /* The dispatcher _relay_promise_new_for_dispatcher() hands to the promise it
  * is constructing on this thread (a user reference it takes over), so
  * constructed() need not look one up. */
-static GPrivate construct_dispatcher;
+static _Thread_local RelayDispatcher *construct_dispatcher;   /* no destructor needed: always taken back */
 
 static void
 relay_promise_constructed (GObject *object)
 {
   RelayPromise *self = RELAY_PROMISE (object);
-  RelayDispatcher *dispatcher = g_private_get (&construct_dispatcher);
+  RelayDispatcher *dispatcher = construct_dispatcher;
 
   G_OBJECT_CLASS (relay_promise_parent_class)->constructed (object);
 
   if (dispatcher != NULL)
     {
-      g_private_set (&construct_dispatcher, NULL);
+      construct_dispatcher = NULL;
       self->dispatcher = dispatcher;
     }
   else
@@ -1029,7 +1029,7 @@ _relay_promise_new_derived (RelayPromise *source)
   RelayPromise *self;
   int priority;
 
-  g_private_set (&construct_dispatcher, relay_dispatcher_acquire_again (source->dispatcher));
+  construct_dispatcher = relay_dispatcher_acquire_again (source->dispatcher);
   self = g_object_new (RELAY_TYPE_PROMISE, NULL);
   priority = _relay_promise_priority (source);
   if (priority != G_PRIORITY_DEFAULT)
@@ -1073,7 +1073,7 @@ relay_promise_new_for_context (GMainContext *context)
     return relay_promise_new ();
 
   /* The acquired user reference goes to the new promise. */
-  g_private_set (&construct_dispatcher, relay_dispatcher_acquire (context));
+  construct_dispatcher = relay_dispatcher_acquire (context);
   return g_object_new (RELAY_TYPE_PROMISE, NULL);
 }
 
