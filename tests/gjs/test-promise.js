@@ -29,6 +29,15 @@ test('first settle wins and state notifies', async () => {
     assertEqual(states, [Relay.PromiseState.FULFILLED]);
 });
 
+test('a plain notify handler hears the state', async () => {
+    const promise = new Relay.Promise();
+    const names = [];
+    promise.connect('notify', (p, pspec) => names.push(pspec.name));
+    promise.resolve_int64(3);
+    assertEqual(await outcome(promise), {value: 3});
+    assertEqual(names, ['state']);
+});
+
 test('values of several types', async () => {
     const p = new Relay.Promise();
     p.resolve_double(2.5);

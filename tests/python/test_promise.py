@@ -47,6 +47,19 @@ class SettlingTests(TestCase):
         self.assertEqual(states, [(Relay.PromiseState.FULFILLED, threading.main_thread())])
         self.assertEqual(promise.get_string(), 'from a thread')
 
+    def test_plain_notify_hears_state(self):
+        # A 'notify' handler with no detail is told of the state too (it
+        # was not before: GLib 2.74 matched only 'notify::state').
+        promise = Relay.Promise()
+        names = []
+        promise.connect('notify', lambda p, pspec: names.append(pspec.name))
+        worker = threading.Thread(target=promise.resolve_int64, args=(3,))
+        worker.start()
+        worker.join()
+        settle(promise)
+        drain()
+        self.assertEqual(names, ['state'])
+
     def test_python_values_round_trip(self):
         marker = object()
         obj = Gio.SimpleAction.new('act', None)
