@@ -4,6 +4,7 @@
  */
 #include "bench-common.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,11 +49,12 @@ bench_now_ns (void)
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
+/* Of no values (a side that RELAY_BENCH_ONLY skipped), each is NAN. */
 double
 bench_min (const double *values,
            guint         n)
 {
-  double min = values[0];
+  double min = n > 0 ? values[0] : NAN;
 
   for (guint i = 1; i < n; i++)
     min = MIN (min, values[i]);
@@ -63,7 +65,7 @@ double
 bench_max (const double *values,
            guint         n)
 {
-  double max = values[0];
+  double max = n > 0 ? values[0] : NAN;
 
   for (guint i = 1; i < n; i++)
     max = MAX (max, values[i]);
@@ -83,8 +85,12 @@ double
 bench_median (const double *values,
               guint         n)
 {
-  g_autofree double *sorted = g_memdup2 (values, n * sizeof (double));
+  g_autofree double *sorted = NULL;
 
+  if (n == 0)
+    return NAN;
+
+  sorted = g_memdup2 (values, n * sizeof (double));
   qsort (sorted, n, sizeof (double), compare_doubles);
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
