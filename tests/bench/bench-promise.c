@@ -38,6 +38,78 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* --- the GObject floors ---------------------------------------------------- */
+
+#define BENCH_TYPE_EMPTY (bench_empty_get_type ())
+G_DECLARE_FINAL_TYPE (BenchEmpty, bench_empty, BENCH, EMPTY, GObject)
+
+struct _BenchEmpty
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (BenchEmpty, bench_empty, G_TYPE_OBJECT)
+
+static void
+bench_empty_class_init (BenchEmptyClass *klass)
+{
+}
+
+static void
+bench_empty_init (BenchEmpty *self)
+{
+}
+
+/* The floor for the lifecycle: a promise's `then` makes a second promise, and a
+ * class with properties pays GObject's notify-queue freeze/thaw and its
+ * construct properties in every g_object_new() (GLib 2.74). This class has a
+ * construct-only property, as RelayPromise does. */
+#define BENCH_TYPE_WITH_PROPS (bench_with_props_get_type ())
+G_DECLARE_FINAL_TYPE (BenchWithProps, bench_with_props, BENCH, WITH_PROPS, GObject)
+
+struct _BenchWithProps
+{
+  GObject  parent_instance;
+  gpointer context;
+};
+
+G_DEFINE_FINAL_TYPE (BenchWithProps, bench_with_props, G_TYPE_OBJECT)
+
+static void
+bench_with_props_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  ((BenchWithProps *) object)->context = g_value_get_boxed (value);
+}
+
+static void
+bench_with_props_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  g_value_set_boxed (value, ((BenchWithProps *) object)->context);
+}
+
+static void
+bench_with_props_class_init (BenchWithPropsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->set_property = bench_with_props_set_property;
+  object_class->get_property = bench_with_props_get_property;
+  g_object_class_install_property (object_class, 1,
+    g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+bench_with_props_init (BenchWithProps *self)
+{
+}
+
 /* --- settle --------------------------------------------------------------- */
 
 #define N_WORKERS 2
@@ -114,13 +186,20 @@ create_and_resolve_slice (gpointer user_data)
  * more, so that a result pushed after its last pop is either taken here or
  * sees the flag clear and adds the next idle. */
 
-typedef struct
+typedef struct _Result Result;
+
+struct _Result
 {
-  void    (*callback) (Settle *settle,
-                       guint   value);
+  void    (*callback) (Result *result);
   Settle   *settle;
   guint     value;
-} Result;
+};
+
+static void
+result_count (Result *result)
+{
+  count_event (result->settle, result->value);
+}
 
 static gboolean
 drain_results (gpointer user_data)
@@ -143,7 +222,7 @@ drain_results (gpointer user_data)
 
       for (guint i = 0; i < n; i++)
         {
-          batch[i]->callback (batch[i]->settle, batch[i]->value);
+          batch[i]->callback (batch[i]);
           g_free (batch[i]);
         }
 
@@ -171,10 +250,54 @@ queue_slice (gpointer user_data)
     {
       Result *result = g_new (Result, 1);
 
-      result->callback = count_event;
+      result->callback = result_count;
       result->settle = settle;
       result->value = i;
       g_async_queue_push (settle->queue, result);
+
+      if (!g_atomic_int_get (&settle->drain_pending) &&
+          g_atomic_int_compare_and_exchange (&settle->drain_pending, FALSE, TRUE))
+        g_idle_add (drain_results, settle);
+    }
+  return NULL;
+}
+
+/* The floor for settle: the batched baseline, where each event also carries
+ * two GObjects with a construct property, created on the worker and dropped on
+ * the main thread after the callback, as a promise and the promise its `then`
+ * returns are. */
+typedef struct
+{
+  Result   result;
+  GObject *objects[2];
+} FloorResult;
+
+static void
+floor_result_count (Result *result)
+{
+  FloorResult *floor = (FloorResult *) result;
+
+  count_event (result->settle, result->value);
+  g_object_unref (floor->objects[0]);
+  g_object_unref (floor->objects[1]);
+}
+
+static gpointer
+floor_slice (gpointer user_data)
+{
+  Slice *slice = user_data;
+  Settle *settle = slice->settle;
+
+  for (guint i = slice->begin; i < slice->end; i++)
+    {
+      FloorResult *floor = g_new (FloorResult, 1);
+
+      floor->objects[0] = g_object_new (BENCH_TYPE_WITH_PROPS, NULL);
+      floor->objects[1] = g_object_new (BENCH_TYPE_WITH_PROPS, NULL);
+      floor->result.callback = floor_result_count;
+      floor->result.settle = settle;
+      floor->result.value = i;
+      g_async_queue_push (settle->queue, floor);
 
       if (!g_atomic_int_get (&settle->drain_pending) &&
           g_atomic_int_compare_and_exchange (&settle->drain_pending, FALSE, TRUE))
@@ -269,6 +392,18 @@ settle_batched (gpointer user_data)
 }
 
 static double
+settle_floor (gpointer user_data)
+{
+  Settle *settle = user_data;
+  double ns;
+
+  settle->drain_pending = FALSE;
+  ns = run_workers (settle, floor_slice);
+  g_assert_cmpint (g_async_queue_length (settle->queue), ==, 0);
+  return ns;
+}
+
+static double
 settle_idle (gpointer user_data)
 {
   return run_workers (user_data, idle_slice);
@@ -284,6 +419,7 @@ bench_settle (void)
   guint rounds = bench_rounds (5);
   BenchPair pair;
   g_autofree char *relay = NULL, *idle = NULL, *ratio = NULL;
+  g_autofree char *floor = NULL, *batched = NULL, *floor_ratio = NULL;
 
   settle.queue = g_async_queue_new ();
 
@@ -292,6 +428,16 @@ bench_settle (void)
   bench_note ("promise-settle: %u events, %u workers; in the last batched round the "
               "main thread drained the queue in %u idle callbacks",
               settle.n_events, N_WORKERS, settle.batched_drains);
+
+  bench_interleave (rounds, settle_floor, settle_batched, &settle, &pair);
+  floor = bench_format_stats (&pair.relay, "ns");
+  batched = bench_format_stats (&pair.baseline, "ns");
+  floor_ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
+  bench_note ("promise-settle floor: the batched way, each event also carrying two GObjects "
+              "with a construct property, created on the worker and dropped on the main "
+              "thread (what a promise and the promise `then` returns cost before Relay does "
+              "anything): %s per event, batched %s; floor / batched %s (the target is 2x)",
+              floor, batched, floor_ratio);
 
   /* The note takes fewer rounds: g_idle_add() per event is slow. */
   bench_interleave (bench_rounds (3), settle_relay, settle_idle, &settle, &pair);
@@ -305,76 +451,6 @@ bench_settle (void)
 }
 
 /* --- lifecycle ------------------------------------------------------------ */
-
-#define BENCH_TYPE_EMPTY (bench_empty_get_type ())
-G_DECLARE_FINAL_TYPE (BenchEmpty, bench_empty, BENCH, EMPTY, GObject)
-
-struct _BenchEmpty
-{
-  GObject parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (BenchEmpty, bench_empty, G_TYPE_OBJECT)
-
-static void
-bench_empty_class_init (BenchEmptyClass *klass)
-{
-}
-
-static void
-bench_empty_init (BenchEmpty *self)
-{
-}
-
-/* The floor for the lifecycle: a promise's `then` makes a second promise, and a
- * class with properties pays GObject's notify-queue freeze/thaw and its
- * construct properties in every g_object_new() (GLib 2.74). This class has a
- * construct-only property, as RelayPromise does. */
-#define BENCH_TYPE_WITH_PROPS (bench_with_props_get_type ())
-G_DECLARE_FINAL_TYPE (BenchWithProps, bench_with_props, BENCH, WITH_PROPS, GObject)
-
-struct _BenchWithProps
-{
-  GObject  parent_instance;
-  gpointer context;
-};
-
-G_DEFINE_FINAL_TYPE (BenchWithProps, bench_with_props, G_TYPE_OBJECT)
-
-static void
-bench_with_props_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  ((BenchWithProps *) object)->context = g_value_get_boxed (value);
-}
-
-static void
-bench_with_props_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  g_value_set_boxed (value, ((BenchWithProps *) object)->context);
-}
-
-static void
-bench_with_props_class_init (BenchWithPropsClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->set_property = bench_with_props_set_property;
-  object_class->get_property = bench_with_props_get_property;
-  g_object_class_install_property (object_class, 1,
-    g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
-                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
-}
-
-static void
-bench_with_props_init (BenchWithProps *self)
-{
-}
 
 typedef struct
 {
@@ -515,7 +591,7 @@ bench_lifecycle (void)
   guint rounds = bench_rounds (31);
   BenchPair pair;
   g_autofree char *relay = NULL, *gobject = NULL, *ratio = NULL;
-  g_autofree char *floor = NULL, *floor_ratio = NULL;
+  g_autofree char *floor = NULL, *floor_ratio = NULL, *gtask = NULL;
 
   /* Warm up: class init, the dispatcher, the slice allocator's magazines. */
   lifecycle_relay (&lifecycle);
@@ -542,6 +618,15 @@ bench_lifecycle (void)
   bench_note ("promise-lifecycle floor: two new + unref of a GObject class with a construct "
               "property (what a promise and the promise `then` returns cost before Relay does "
               "anything): %s, %s the empty GObject", floor, floor_ratio);
+
+  bench_interleave (rounds, lifecycle_two_gobjects_with_props, lifecycle_gtask, &lifecycle, &pair);
+  g_free (floor);
+  g_free (floor_ratio);
+  floor = bench_format_stats (&pair.relay, "ns");
+  gtask = bench_format_stats (&pair.baseline, "ns");
+  floor_ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
+  bench_note ("promise-lifecycle floor against GTask: the two GObjects %s, the GTask "
+              "lifecycle %s; floor / GTask %s (the target is 0.4x)", floor, gtask, floor_ratio);
 }
 
 /* --- chain ---------------------------------------------------------------- */
@@ -669,6 +754,40 @@ gtask_per_task (guint n)
   return ns / batches;
 }
 
+/* The floor for a chain: as many GObjects with a construct property as it has
+ * links, created in a row and then dropped in order, on a new thread (a chain
+ * runs on one, with an arena of its own), as the promises of a chain are.
+ * Returns: ns per object */
+static gpointer
+chain_floor_thread (gpointer user_data)
+{
+  guint n = GPOINTER_TO_UINT (user_data);
+  GObject **objects = g_new (GObject *, n);
+  double *ns = g_new (double, 1);
+  gint64 start;
+
+  start = bench_now_ns ();
+  for (guint i = 0; i < n; i++)
+    objects[i] = g_object_new (BENCH_TYPE_WITH_PROPS, NULL);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (objects[i]);
+  *ns = (double) (bench_now_ns () - start) / n;
+
+  g_free (objects);
+  return ns;
+}
+
+static double
+chain_floor_per_link (guint n)
+{
+  double *result = g_thread_join (g_thread_new ("bench-chain-floor", chain_floor_thread,
+                                                GUINT_TO_POINTER (n)));
+  double ns = *result;
+
+  g_free (result);
+  return ns;
+}
+
 #define N_CHAIN_SIZES 3
 
 static void
@@ -683,11 +802,13 @@ bench_chain (void)
   g_autofree double *settle = g_new (double, rounds);
   g_autofree double *release = g_new (double, rounds);
   g_autofree double *gtask = g_new (double, rounds);
+  g_autofree double *floor = g_new (double, rounds);
   g_autofree double *wakeups = g_new (double, rounds);
   g_autofree double *iterations = g_new (double, rounds);
   g_autofree double *per_iteration = g_new (double, rounds);
   g_autofree char *build_s = NULL, *settle_s = NULL, *release_s = NULL;
   g_autofree char *small_s = NULL, *wakeups_s = NULL, *iterations_s = NULL;
+  g_autofree char *floor_s = NULL, *floor_ratio = NULL;
   BenchStats stats;
   BenchPair pair;
 
@@ -704,7 +825,10 @@ bench_chain (void)
     {
       /* Alternate which side goes first, as bench_interleave() does. */
       if (r % 2 == 1)
-        gtask[r] = gtask_per_task (sizes[N_CHAIN_SIZES - 1]);
+        {
+          gtask[r] = gtask_per_task (sizes[N_CHAIN_SIZES - 1]);
+          floor[r] = chain_floor_per_link (sizes[N_CHAIN_SIZES - 1]);
+        }
 
       for (guint s = 0; s < N_CHAIN_SIZES; s++)
         {
@@ -726,7 +850,10 @@ bench_chain (void)
         }
 
       if (r % 2 == 0)
-        gtask[r] = gtask_per_task (sizes[N_CHAIN_SIZES - 1]);
+        {
+          floor[r] = chain_floor_per_link (sizes[N_CHAIN_SIZES - 1]);
+          gtask[r] = gtask_per_task (sizes[N_CHAIN_SIZES - 1]);
+        }
     }
 
   bench_note ("chain-link: relay = build + settle + release of a %u-link chain, per link; "
@@ -734,6 +861,14 @@ bench_chain (void)
               "in the same rounds", sizes[2], sizes[2]);
   bench_pair (per_link[2], gtask, rounds, &pair);
   bench_compare ("chain-link", "ns", &pair, BENCH_AT_MOST, 0.6);
+
+  bench_pair (floor, gtask, rounds, &pair);
+  floor_s = bench_format_stats (&pair.relay, "ns");
+  floor_ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
+  bench_note ("chain-link floor: %u GObjects with a construct property created in a row, "
+              "then dropped in order, on a new thread (what the promises of a chain cost "
+              "before Relay does anything): %s per object; floor / GTask %s (the target is "
+              "0.6x)", sizes[2], floor_s, floor_ratio);
 
   bench_stats (build, rounds, &stats);
   build_s = bench_format_stats (&stats, "ns");
