@@ -420,6 +420,13 @@ add_user (RelayDispatcher *self)
   return self;
 }
 
+/* Each thread's last dispatcher (a plain reference, not a user: it does not
+ * keep the context alive). */
+static GPrivate thread_cache = G_PRIVATE_INIT ((GDestroyNotify) dispatcher_unref);
+/* The same pointer, read without a call: the GPrivate is only there to
+ * release it when the thread exits. */
+static _Thread_local RelayDispatcher *thread_cached;
+
 /*
  * relay_dispatcher_acquire:
  * @context: a main context the caller holds a reference to
@@ -427,12 +434,25 @@ add_user (RelayDispatcher *self)
  * Returns @context's dispatcher, created on first use, with a user reference:
  * the dispatcher keeps @context alive until relay_dispatcher_release().
  *
+ * Every promise creation asks for one, often for the same context on the
+ * same thread (a worker creating promises for the main context), so each
+ * thread remembers the last one and finds it again without the registry's
+ * lock.
+ *
  * Returns: (transfer full): the dispatcher of @context
  */
 RelayDispatcher *
 relay_dispatcher_acquire (GMainContext *context)
 {
+  RelayDispatcher *cached = thread_cached;
   RelayDispatcher *self;
+
+  /* The caller holds @context, so it is alive. A dead cached dispatcher may
+   * share its address (its context was finalized and the memory reused):
+   * @dead, set before that memory was freed, rules it out. A live one is the
+   * registry's entry for @context, which is only ever replaced once dead. */
+  if (cached != NULL && cached->context == context && !g_atomic_int_get (&cached->dead))
+    return add_user (cached);
 
   relay_mutex_lock (&registry_lock);
 
@@ -451,22 +471,17 @@ relay_dispatcher_acquire (GMainContext *context)
 
   relay_mutex_unlock (&registry_lock);
 
+  thread_cached = dispatcher_ref (self);
+  g_private_replace (&thread_cache, thread_cached);
+
   return self;
 }
-
-/* Each thread's last thread-default dispatcher (a plain reference, not a
- * user: it does not keep the context alive). */
-static GPrivate thread_default_cache = G_PRIVATE_INIT ((GDestroyNotify) dispatcher_unref);
-/* The same pointer, read without a call: the GPrivate is only there to
- * release it when the thread exits. */
-static _Thread_local RelayDispatcher *thread_default_cached;
 
 /*
  * relay_dispatcher_acquire_thread_default:
  *
  * relay_dispatcher_acquire() for the calling thread's thread-default main
- * context (the global default context if none was pushed). Cached per
- * thread, since every promise creation asks for it.
+ * context (the global default context if none was pushed).
  *
  * Returns: (transfer full): a dispatcher, with a user reference
  */
@@ -474,23 +489,9 @@ RelayDispatcher *
 relay_dispatcher_acquire_thread_default (void)
 {
   GMainContext *context = g_main_context_get_thread_default ();
-  RelayDispatcher *cached = thread_default_cached;
-  RelayDispatcher *self;
 
-  if (context == NULL)
-    context = g_main_context_default ();
-
-  /* The thread holds @context (it pushed it, or it is the global default),
-   * so it is alive. A dead cached dispatcher may share its address: @dead,
-   * set before that memory was freed, rules it out. */
-  if (cached != NULL && cached->context == context && !g_atomic_int_get (&cached->dead))
-    return add_user (cached);
-
-  self = relay_dispatcher_acquire (context);
-  thread_default_cached = dispatcher_ref (self);
-  g_private_replace (&thread_default_cache, thread_default_cached);
-
-  return self;
+  /* The thread holds @context: it pushed it, or it is the global default. */
+  return relay_dispatcher_acquire (context != NULL ? context : g_main_context_default ());
 }
 
 /* Returns: (transfer full): another user reference to @self, whose caller

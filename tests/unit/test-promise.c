@@ -916,6 +916,59 @@ test_context_finalized (void)
   g_assert_cmpint (seen.calls, ==, 1);
 }
 
+/* Each thread remembers the dispatcher of the last context it created a
+ * promise for. A context finalized and a new one allocated at the same
+ * address (malloc hands the same block back at once, here) must get a
+ * dispatcher of its own: a promise bound to the dead one would never run its
+ * handler. Contexts are made and dropped in turn, each with a promise of the
+ * calling thread's default context in between, so both paths go through the
+ * cache. */
+static void
+test_context_address_reused (void)
+{
+  ThreadSeen seen = { 0 }, default_seen = { 0 };
+  GMainContext *previous = NULL;
+  guint reused = 0;
+
+  for (guint round = 0; round < 200; round++)
+    {
+      GMainContext *context = g_main_context_new ();
+      RelayPromise *p, *d;
+
+      if (context == previous)
+        reused++;
+      previous = context;
+      watch_context_finalized (context, &context_gone);
+
+      p = relay_promise_new_for_context (context);
+      d = relay_promise_then (p, note_thread, &seen, NULL);
+      relay_promise_resolve_int64 (p, round);
+      g_object_unref (d);
+      g_object_unref (p);
+
+      while (g_main_context_iteration (context, FALSE))
+        ;
+      g_assert_cmpint (seen.calls, ==, round + 1);
+      g_main_context_unref (context);
+      g_assert_true (context_gone);
+
+      if (round % 2 == 1)
+        {
+          p = relay_promise_new ();
+          d = relay_promise_then (p, note_thread, &default_seen, NULL);
+          relay_promise_resolve_int64 (p, round);
+          g_object_unref (d);
+          g_object_unref (p);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+          g_assert_cmpint (default_seen.calls, ==, round / 2 + 1);
+        }
+    }
+
+  /* Not asserted: sanitizers and valgrind hold freed memory back. */
+  g_test_message ("%u of 200 contexts reused the previous one's address", reused);
+}
+
 /* Progress delivered by a promise's settled task while its progress task is
  * still queued, then reported again: the dispatcher must not queue the same
  * task twice (that overwrote a queued link: later tasks were lost). */
@@ -1825,6 +1878,7 @@ main (int   argc,
   g_test_add_func ("/promise/threads/second-context", test_second_context);
   g_test_add_func ("/promise/threads/context-finalized", test_context_finalized);
   g_test_add_func ("/promise/threads/context-outlived", test_context_outlived);
+  g_test_add_func ("/promise/threads/context-address-reused", test_context_address_reused);
   g_test_add_func ("/promise/priority", test_priority);
   g_test_add_func ("/promise/threads/adopt-without-foreign-loop", test_adopt_without_foreign_loop);
   g_test_add_func ("/promise/chain/long", test_long_chain);
