@@ -421,11 +421,23 @@ add_user (RelayDispatcher *self)
 }
 
 /* Each thread's last dispatcher (a plain reference, not a user: it does not
- * keep the context alive). */
-static GPrivate thread_cache = G_PRIVATE_INIT ((GDestroyNotify) dispatcher_unref);
-/* The same pointer, read without a call: the GPrivate is only there to
- * release it when the thread exits. */
+ * keep the context alive, and a dead one's lanes stay open until the thread
+ * asks for another context or exits). The pointer is read without a call;
+ * the GPrivate is only there to release it when the thread exits. */
 static _Thread_local RelayDispatcher *thread_cached;
+
+/* The GPrivate's destroy notify: for g_private_replace() (the new one is
+ * already cached) and for the thread's exit, after which another thread-exit
+ * destructor may still create a promise: it must not find a freed cache. */
+static void
+thread_cache_free (gpointer data)
+{
+  if (thread_cached == data)
+    thread_cached = NULL;
+  dispatcher_unref (data);
+}
+
+static GPrivate thread_cache = G_PRIVATE_INIT (thread_cache_free);
 
 /*
  * relay_dispatcher_acquire:

@@ -969,6 +969,63 @@ test_context_address_reused (void)
   g_test_message ("%u of 200 contexts reused the previous one's address", reused);
 }
 
+/* A thread's last dispatcher is released when the thread exits, by a
+ * thread-exit destructor. Another destructor that runs after it may still
+ * create a promise: it must not find the released dispatcher cached (a read
+ * of freed memory, which AddressSanitizer and valgrind report; the plain
+ * build does not notice). This GPrivate is first used after the library's
+ * own, so its destructor runs after it. */
+static void
+create_promise_at_exit (gpointer data)
+{
+  GMainContext *context = data;
+
+  g_object_unref (relay_promise_new_for_context (context));
+  g_main_context_unref (context);
+}
+
+static GPrivate at_exit = G_PRIVATE_INIT (create_promise_at_exit);
+
+static gpointer
+cache_dead_dispatcher_and_exit (gpointer data)
+{
+  GMainContext *context = g_main_context_new ();
+
+  /* The thread caches @context's dispatcher, then the context is finalized:
+   * the cache holds the dead dispatcher's last reference. */
+  g_object_unref (relay_promise_new_for_context (context));
+  g_main_context_unref (context);
+
+  g_private_set (&at_exit, g_main_context_ref (data));
+  return NULL;
+}
+
+static void
+test_promise_at_thread_exit (void)
+{
+  GMainContext *context = g_main_context_new ();
+
+  /* The library's GPrivate exists before ours is first used. */
+  g_object_unref (relay_promise_new_for_context (context));
+
+  g_thread_join (g_thread_new ("exit", cache_dead_dispatcher_and_exit, context));
+
+  /* Still usable from here. */
+  {
+    ThreadSeen seen = { 0 };
+    RelayPromise *p = relay_promise_new_for_context (context);
+    RelayPromise *d = relay_promise_then (p, note_thread, &seen, NULL);
+
+    relay_promise_resolve_int64 (p, 1);
+    while (seen.calls == 0)
+      g_main_context_iteration (context, TRUE);
+    g_assert_true (seen.thread == g_thread_self ());
+    g_object_unref (d);
+    g_object_unref (p);
+  }
+  g_main_context_unref (context);
+}
+
 /* Progress delivered by a promise's settled task while its progress task is
  * still queued, then reported again: the dispatcher must not queue the same
  * task twice (that overwrote a queued link: later tasks were lost). */
@@ -1879,6 +1936,7 @@ main (int   argc,
   g_test_add_func ("/promise/threads/context-finalized", test_context_finalized);
   g_test_add_func ("/promise/threads/context-outlived", test_context_outlived);
   g_test_add_func ("/promise/threads/context-address-reused", test_context_address_reused);
+  g_test_add_func ("/promise/threads/promise-at-thread-exit", test_promise_at_thread_exit);
   g_test_add_func ("/promise/priority", test_priority);
   g_test_add_func ("/promise/threads/adopt-without-foreign-loop", test_adopt_without_foreign_loop);
   g_test_add_func ("/promise/chain/long", test_long_chain);
