@@ -240,6 +240,18 @@ drain_results (gpointer user_data)
     }
 }
 
+/* On a worker: queues @result, and the drain idle if none is queued. */
+static void
+queue_result (Settle *settle,
+              Result *result)
+{
+  g_async_queue_push (settle->queue, result);
+
+  if (!g_atomic_int_get (&settle->drain_pending) &&
+      g_atomic_int_compare_and_exchange (&settle->drain_pending, FALSE, TRUE))
+    g_idle_add (drain_results, settle);
+}
+
 static gpointer
 queue_slice (gpointer user_data)
 {
@@ -253,11 +265,7 @@ queue_slice (gpointer user_data)
       result->callback = result_count;
       result->settle = settle;
       result->value = i;
-      g_async_queue_push (settle->queue, result);
-
-      if (!g_atomic_int_get (&settle->drain_pending) &&
-          g_atomic_int_compare_and_exchange (&settle->drain_pending, FALSE, TRUE))
-        g_idle_add (drain_results, settle);
+      queue_result (settle, result);
     }
   return NULL;
 }
@@ -297,11 +305,7 @@ floor_slice (gpointer user_data)
       floor->result.callback = floor_result_count;
       floor->result.settle = settle;
       floor->result.value = i;
-      g_async_queue_push (settle->queue, floor);
-
-      if (!g_atomic_int_get (&settle->drain_pending) &&
-          g_atomic_int_compare_and_exchange (&settle->drain_pending, FALSE, TRUE))
-        g_idle_add (drain_results, settle);
+      queue_result (settle, &floor->result);
     }
   return NULL;
 }
@@ -591,7 +595,8 @@ bench_lifecycle (void)
   guint rounds = bench_rounds (31);
   BenchPair pair;
   g_autofree char *relay = NULL, *gobject = NULL, *ratio = NULL;
-  g_autofree char *floor = NULL, *floor_ratio = NULL, *gtask = NULL;
+  g_autofree char *floor = NULL, *floor_ratio = NULL;
+  g_autofree char *floor_vs = NULL, *gtask = NULL, *gtask_ratio = NULL;
 
   /* Warm up: class init, the dispatcher, the slice allocator's magazines. */
   lifecycle_relay (&lifecycle);
@@ -620,13 +625,11 @@ bench_lifecycle (void)
               "anything): %s, %s the empty GObject", floor, floor_ratio);
 
   bench_interleave (rounds, lifecycle_two_gobjects_with_props, lifecycle_gtask, &lifecycle, &pair);
-  g_free (floor);
-  g_free (floor_ratio);
-  floor = bench_format_stats (&pair.relay, "ns");
+  floor_vs = bench_format_stats (&pair.relay, "ns");
   gtask = bench_format_stats (&pair.baseline, "ns");
-  floor_ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
+  gtask_ratio = bench_format_ratio (&pair, BENCH_AT_MOST);
   bench_note ("promise-lifecycle floor against GTask: the two GObjects %s, the GTask "
-              "lifecycle %s; floor / GTask %s (the target is 0.4x)", floor, gtask, floor_ratio);
+              "lifecycle %s; floor / GTask %s (the target is 0.4x)", floor_vs, gtask, gtask_ratio);
 }
 
 /* --- chain ---------------------------------------------------------------- */
